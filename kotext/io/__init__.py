@@ -1,0 +1,1 @@
+"""Readers and writers: every input becomes a stream of rows; every output is atomic."""

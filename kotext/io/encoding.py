@@ -1,0 +1,92 @@
+"""Decode Korean files as people have them: UTF-8 (with or without BOM), CP949/EUC-KR."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import unicodedata
+
+from ..errors import InputError
+
+HEAD_BYTES = 1 << 16
+
+
+def nfc(text: str) -> str:
+    """NFC (macOS writes Hangul as NFD jamo sequences); cheap when already NFC."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _utf8_prefix_ok(head: bytes) -> bool:
+    # The head may end inside a multi-byte character: an incremental decoder allows that.
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def detect_encoding(head: bytes, name: str = "input") -> str:
+    """Guess the encoding from the first bytes of a file; binary data is an error."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise InputError(
+            f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
+            "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16."
+        )
+    if _utf8_prefix_ok(head):
+        return "utf-8"
+    try:
+        codecs.getincrementaldecoder("cp949")().decode(head, final=False)
+        return "cp949"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    if best is None or best.encoding is None:
+        raise InputError(
+            f"{name}: cannot tell the text encoding (not UTF-8 nor CP949). If it is text, "
+            "pass --encoding (e.g. --encoding cp949 for Excel exports, --encoding euc-kr)."
+        )
+    return best.encoding
+
+
+def check_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(
+            f"unknown encoding {encoding!r}. Use e.g. utf-8, utf-8-sig, cp949, euc-kr."
+        ) from None
+
+
+class PrefixedStream(io.RawIOBase):
+    """A byte stream that replays ``head`` and then continues with ``rest`` (for stdin)."""
+
+    def __init__(self, head: bytes, rest):
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def decode_error(name: str, encoding: str, err: UnicodeDecodeError) -> InputError:
+    other = "utf-8" if encoding.replace("-", "").lower() in ("cp949", "euckr") else "cp949"
+    return InputError(
+        f"{name}: bytes that are not valid {encoding} ({err.reason}) after the start of the "
+        f"file. Pass --encoding {other} (CP949 is what Excel writes for Korean), or fix the file."
+    )

@@ -1,0 +1,363 @@
+"""Readers: every input becomes a stream of rows (dicts) with a known text key.
+
+Supported: ``.txt`` (a document per line, or per file with ``whole_file``), ``.csv``,
+``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet`` (each optionally ``.gz`` except parquet), a
+directory or glob of such files, ``-`` for stdin, and Hugging Face datasets
+(``hf:NAME[:SPLIT]`` or a folder written by ``Dataset.save_to_disk``).
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import io
+import json
+import math
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .encoding import (
+    HEAD_BYTES,
+    PrefixedStream,
+    check_encoding,
+    decode_error,
+    detect_encoding,
+    nfc,
+)
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a 1 MB review is still one field
+
+FORMATS = ("txt", "csv", "tsv", "jsonl", "parquet")
+_SUFFIX = {".txt": "txt", ".text": "txt", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv",
+           ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
+           ".pq": "parquet"}
+TEXT_COLUMN_GUESSES = ("text", "document", "review", "content", "body", "sentence", "comment")
+ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
+
+
+def format_of(path: str | Path) -> str | None:
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return _SUFFIX.get(suffixes[-1]) if suffixes else None
+
+
+def _clean_value(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def text_of(value: Any) -> str:
+    """The text of a cell: None/NaN -> "", numbers -> str, strings NFC-normalized."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    return nfc(value)
+
+
+class Source:
+    """One input. ``columns`` is known after ``open()``; iterate to stream rows."""
+
+    def __init__(self, spec: str, *, text_column: str | None = None, encoding: str | None = None,
+                 input_format: str | None = None, whole_file: bool = False,
+                 quoting: str = "auto", split: str | None = None):
+        self.spec = spec
+        self.text_column = text_column
+        self.encoding = check_encoding(encoding) if encoding else None
+        self.input_format = input_format
+        self.whole_file = whole_file
+        self.quoting = quoting
+        self.split = split
+        self.files: list[Path] = []
+        self.dataset = None
+        self.columns: list[str] = []
+        self.text_key = ""
+        self._first_rows: Iterator[dict] | None = None
+        self._header: list[str] | None = None
+        if input_format is not None and input_format not in FORMATS:
+            raise InputError(f"--input-format {input_format!r}: use one of {', '.join(FORMATS)}")
+        if quoting not in ("auto", "none", "minimal"):
+            raise InputError(f"--quoting {quoting!r}: use auto, none or minimal")
+        self._resolve()
+
+    # -- which files -------------------------------------------------------------------
+    def _resolve(self) -> None:
+        spec = self.spec
+        if spec == "-":
+            return
+        if spec.startswith("hf:"):
+            return
+        p = Path(spec)
+        if p.is_dir():
+            if (p / "dataset_info.json").is_file() or (p / "state.json").is_file() \
+                    or (p / "dataset_dict.json").is_file():
+                return  # a datasets folder (save_to_disk)
+            files = sorted(f for f in p.rglob("*") if f.is_file() and format_of(f)
+                           and not f.name.startswith("."))
+            if not files:
+                raise InputError(
+                    f"{spec}: the folder has no .txt, .csv, .tsv, .jsonl or .parquet files"
+                )
+            self.files = files
+            return
+        if p.is_file():
+            self.files = [p]
+            return
+        if any(c in spec for c in "*?["):
+            files = sorted(Path(f) for f in glob.glob(spec, recursive=True) if Path(f).is_file())
+            if not files:
+                raise InputError(f"{spec}: the pattern matches no files")
+            self.files = files
+            return
+        hint = ""
+        if not p.suffix and spec.count("/") <= 1 and not spec.startswith((".", "/", "~")):
+            hint = (f". For a Hugging Face dataset pass hf:{spec} (needs internet), or save it "
+                    f"on a connected machine with Dataset.save_to_disk(FOLDER) and pass FOLDER")
+        raise InputError(f"{spec}: no such file or folder{hint}")
+
+    def _format(self, path: Path | None) -> str:
+        if self.input_format:
+            return self.input_format
+        fmt = format_of(path) if path is not None else "txt"
+        if fmt is None:
+            raise InputError(
+                f"{path}: unknown file type; pass --input-format ({', '.join(FORMATS)})"
+            )
+        return fmt
+
+    # -- opening -----------------------------------------------------------------------
+    def _binary(self, path: Path | None):
+        if path is None:
+            return sys.stdin.buffer
+        if path.suffix.lower() == ".gz":
+            return gzip.open(path, "rb")
+        return open(path, "rb")
+
+    def _text_stream(self, path: Path | None):
+        name = str(path) if path is not None else "stdin"
+        raw = self._binary(path)
+        try:
+            head = raw.read(HEAD_BYTES)
+        except (OSError, EOFError) as e:
+            raise InputError(f"{name}: cannot read ({e})") from None
+        enc = self.encoding or detect_encoding(head, name)
+        if enc == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
+            enc = "utf-8-sig"
+        stream = io.BufferedReader(PrefixedStream(head, raw), buffer_size=1 << 16)
+        return name, enc, io.TextIOWrapper(stream, encoding=enc, errors="strict", newline="")
+
+    def _rows_file(self, path: Path | None, add_source: bool) -> Iterator[dict]:
+        fmt = self._format(path)
+        name = str(path) if path is not None else "stdin"
+        if fmt == "parquet":
+            if path is None:
+                raise InputError("parquet cannot be read from stdin; give a file path")
+            yield from self._rows_parquet(path, add_source)
+            return
+        name, enc, f = self._text_stream(path)
+        try:
+            if fmt == "txt":
+                rows = self._rows_txt(f, name)
+            elif fmt in ("csv", "tsv"):
+                rows = self._rows_csv(f, name, fmt)
+            else:
+                rows = self._rows_jsonl(f, name)
+            for row in rows:
+                if add_source:
+                    row = {"source": name, **row}
+                yield row
+        except UnicodeDecodeError as e:
+            raise decode_error(name, enc, e) from None
+        finally:
+            f.close()
+
+    def _rows_txt(self, f, name: str) -> Iterator[dict]:
+        if self.whole_file:
+            yield {"text": f.read()}
+            return
+        for line in f:
+            yield {"text": line.rstrip("\r\n")}
+
+    def _rows_csv(self, f, name: str, fmt: str) -> Iterator[dict]:
+        quoting = self.quoting
+        if quoting == "auto":
+            quoting = "none" if fmt == "tsv" else "minimal"
+        kw: dict[str, Any] = {"delimiter": "\t" if fmt == "tsv" else ","}
+        if quoting == "none":
+            kw["quoting"] = csv.QUOTE_NONE
+        reader = csv.reader(f, strict=True, **kw)
+        try:
+            header = next(reader, None)
+        except csv.Error as e:
+            raise InputError(f"{name}: cannot read the header row ({e})") from None
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        self._header = header
+        if len(set(header)) != len(header):
+            dup = sorted({h for h in header if header.count(h) > 1})
+            raise InputError(f"{name}: duplicate column name(s) {', '.join(dup)} in the header")
+        n = len(header)
+        start_line = reader.line_num
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise InputError(
+                    f"{name}: malformed CSV near line {reader.line_num} ({e}); a quote that is "
+                    f"never closed swallows the rest of the file. Fix the quote, or read quotes "
+                    f"as text with --quoting none."
+                ) from None
+            if not fields:  # a blank line in CSV is not a record
+                start_line = reader.line_num
+                continue
+            row = dict(zip(header, fields))
+            if len(fields) != n:
+                for h in header[len(fields):]:
+                    row[h] = ""
+                row[ERROR_KEY] = (
+                    f"ragged row at line {start_line + 1}: {len(fields)} fields, the header "
+                    f"has {n}"
+                )
+            start_line = reader.line_num
+            yield row
+
+    def _rows_jsonl(self, f, name: str) -> Iterator[dict]:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield {ERROR_KEY: f"line {i}: not valid JSON ({e.msg})"}
+                continue
+            if not isinstance(obj, dict):
+                yield {ERROR_KEY: f"line {i}: expected a JSON object, got {type(obj).__name__}"}
+                continue
+            yield obj
+
+    def _rows_parquet(self, path: Path, add_source: bool) -> Iterator[dict]:
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as e:
+            raise InputError(f"{path}: not a readable parquet file ({e})") from None
+        for batch in pf.iter_batches(batch_size=4096):
+            for row in batch.to_pylist():
+                row = {k: _clean_value(v) for k, v in row.items()}
+                yield {"source": str(path), **row} if add_source else row
+
+    def _rows_dataset(self) -> Iterator[dict]:
+        ds = self._load_dataset()
+        for row in ds:
+            yield {k: _clean_value(v) for k, v in row.items()}
+
+    def _load_dataset(self):
+        try:
+            import datasets
+        except ImportError:
+            raise InputError(
+                "reading Hugging Face datasets needs the datasets package: "
+                "pip install 'kotext[datasets]'"
+            ) from None
+        if self.dataset is not None:
+            return self.dataset
+        if self.spec.startswith("hf:"):
+            name, _, split = self.spec[3:].partition(":")
+            split = split or self.split or "train"
+            try:
+                ds = datasets.load_dataset(name, split=split, streaming=True)
+            except Exception as e:
+                raise InputError(
+                    f"{self.spec}: cannot load dataset {name!r} split {split!r} ({e}). Offline, "
+                    f"save it on a connected machine with Dataset.save_to_disk(FOLDER) and "
+                    f"pass the FOLDER instead."
+                ) from None
+        else:
+            try:
+                ds = datasets.load_from_disk(self.spec)
+            except Exception as e:
+                raise InputError(f"{self.spec}: not a saved dataset folder ({e})") from None
+            if isinstance(ds, datasets.DatasetDict):
+                split = self.split or ("train" if "train" in ds else next(iter(ds)))
+                if split not in ds:
+                    raise InputError(f"{self.spec}: no split {split!r}; splits are: "
+                                     f"{', '.join(ds)}. Pass --split.")
+                ds = ds[split]
+        self.dataset = ds
+        return ds
+
+    def _all_rows(self) -> Iterator[dict]:
+        if self.spec == "-":
+            yield from self._rows_file(None, False)
+        elif self.spec.startswith("hf:") or not self.files:
+            yield from self._rows_dataset()
+        else:
+            many = len(self.files) > 1
+            for path in self.files:
+                yield from self._rows_file(path, many)
+
+    # -- public ------------------------------------------------------------------------
+    def open(self) -> Source:
+        """Read the first row to learn the columns and check the text column."""
+        rows = self._all_rows()
+        first = next(rows, None)
+        if first is None:  # no rows: still check the column against a CSV header
+            self.columns = self._header or [self.text_column or "text"]
+            self.text_key = self._pick_text_column() if self._header else self.columns[0]
+            self._first_rows = iter(())
+            return self
+        self.columns = [c for c in first if c != ERROR_KEY]
+        if ERROR_KEY in first and not self.columns:
+            self.columns = [self.text_column or "text"]
+        self.text_key = self._pick_text_column()
+
+        def chain():
+            yield first
+            yield from rows
+
+        self._first_rows = chain()
+        return self
+
+    def _pick_text_column(self) -> str:
+        cols = self.columns
+        where = self.files[0] if len(self.files) == 1 else self.spec
+        if self.text_column:
+            if self.text_column in cols:
+                return self.text_column
+            raise InputError(
+                f"{where}: no column '{self.text_column}'; columns are: {', '.join(cols)}. "
+                f"Pass --text-column with one of them."
+            )
+        for guess in TEXT_COLUMN_GUESSES:
+            if guess in cols:
+                return guess
+        if len(cols) == 1:
+            return cols[0]
+        raise InputError(
+            f"{where}: which column holds the text? Columns are: {', '.join(cols)}. "
+            f"Pass --text-column NAME."
+        )
+
+    def __iter__(self) -> Iterator[dict]:
+        if self._first_rows is None:
+            self.open()
+        assert self._first_rows is not None
+        rows, self._first_rows = self._first_rows, None
+        return rows
+
+
+def read(spec: str, **kwargs: Any) -> Source:
+    """Open an input; iterate the result for rows (dicts). See :class:`Source`."""
+    return Source(spec, **kwargs).open()

@@ -1,0 +1,210 @@
+"""Writers: csv, tsv, jsonl, parquet, plain text. Files are written atomically (to
+``OUT.part``, renamed when the run ends) and can be resumed after an interruption."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from .readers import format_of
+
+OUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "text")
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, (list, dict, tuple)):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _nan_to_none(v: Any) -> Any:
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def _text_cell(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (list, dict, tuple)):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+def _json_line(row: dict[str, Any]) -> str:
+    try:
+        return json.dumps(row, ensure_ascii=False, default=str, allow_nan=False) + "\n"
+    except ValueError:  # NaN / inf are not JSON: null
+        row = {k: None if isinstance(v, float) and not math.isfinite(v) else v
+               for k, v in row.items()}
+        return json.dumps(row, ensure_ascii=False, default=str) + "\n"
+
+
+class Writer:
+    """Append rows; ``close(ok=True)`` publishes the file.
+
+    With ``resume=True`` an earlier interrupted run's ``OUT.part`` is continued: its
+    checkpoint (``OUT.part.json``) says how many rows were safely written, the part file
+    is cut back to that point and ``rows_done`` tells the caller how many input rows to skip.
+    """
+
+    def __init__(self, path: str | Path | None, fmt: str | None, columns: list[str], *,
+                 encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
+                 line_format=None):
+        self.path = Path(path) if path not in (None, "-") else None
+        if fmt is None:
+            fmt = (format_of(self.path) if self.path else None) or "text"
+            fmt = "text" if fmt == "txt" else fmt
+        if fmt not in OUT_FORMATS:
+            raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
+        self.fmt = fmt
+        self.columns = columns
+        self.encoding = encoding
+        self.text_key = text_key
+        self.line_format = line_format  # text format: row -> line (default: row[text_key])
+        self.rows_done = 0
+        self._pq_writer = None
+        if self.path is None:
+            if resume:
+                raise UsageError("--resume needs an output file: pass -o FILE")
+            if fmt == "parquet":
+                raise UsageError("parquet cannot be written to stdout: pass -o FILE.parquet")
+            self._f = sys.stdout
+            self._start()
+            return
+        self.part = self.path.with_name(self.path.name + ".part")
+        self.ckpt = self.path.with_name(self.path.name + ".part.json")
+        if resume and fmt == "parquet":
+            raise UsageError("--resume works with csv, tsv, jsonl and text outputs, not parquet")
+        if resume and self.part.exists() and self.ckpt.exists():
+            state = json.loads(self.ckpt.read_text(encoding="utf-8"))
+            if state.get("columns") != columns or state.get("format") != fmt:
+                raise UsageError(
+                    f"--resume: {self.part} was written with other columns or format; "
+                    f"delete it (and {self.ckpt.name}) to start over"
+                )
+            self.rows_done = int(state["rows"])
+            if self.part.stat().st_size < int(state["bytes"]):
+                raise UsageError(
+                    f"--resume: {self.part} is shorter than its checkpoint says (was it "
+                    f"changed?); delete it (and {self.ckpt.name}) to start over"
+                )
+            with open(self.part, "r+b") as f:
+                f.truncate(int(state["bytes"]))
+            self._f = open(self.part, "a", encoding=self._enc(append=True), newline="")
+            self._init_csv()
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A fresh start: a checkpoint left by an earlier run must not describe this file.
+        if self.ckpt.exists():
+            self.ckpt.unlink()
+        if fmt == "parquet":
+            self._f = None
+            return
+        self._f = open(self.part, "w", encoding=self._enc(append=False), newline="")
+        self._start()
+        self._checkpoint()  # the header alone is a valid place to resume from
+
+    def _enc(self, append: bool) -> str:
+        # a BOM only at the very start of the file
+        return "utf-8" if append and self.encoding == "utf-8-sig" else self.encoding
+
+    def _init_csv(self) -> None:
+        if self.fmt in ("csv", "tsv"):
+            self._csv = csv.writer(self._f, delimiter="\t" if self.fmt == "tsv" else ",",
+                                   lineterminator="\n")
+
+    def _start(self) -> None:
+        self._init_csv()
+        if self.fmt in ("csv", "tsv"):
+            self._csv.writerow(self.columns)
+
+    def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        if self.fmt in ("csv", "tsv"):
+            cols = self.columns
+            self._csv.writerows([[_cell(r.get(c)) for c in cols] for r in rows])
+        elif self.fmt == "jsonl":
+            self._f.write("".join(_json_line(r) for r in rows))
+        elif self.fmt == "text":
+            key = self.text_key
+            fmt = self.line_format or (lambda r: str(_cell(r.get(key))))
+            self._f.write("".join(fmt(r).replace("\n", " ") + "\n" for r in rows))
+        else:
+            self._write_parquet(rows)
+        self.rows_done += len(rows)
+        self._checkpoint()
+
+    def _write_parquet(self, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        data = {c: [_nan_to_none(r.get(c)) for r in rows] for c in self.columns}
+        if self._pq_writer is None:
+            # The first batch sets the schema; a column that is all empty there (often
+            # `error`) is a string column, not a null one that later values cannot enter.
+            # Values of mixed types (JSON tokens: [form, tag, start, end]) are JSON text.
+            fields = []
+            for c in self.columns:
+                try:
+                    typ = pa.array(data[c]).type
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    typ = pa.string()
+                    data[c] = [_text_cell(v) for v in data[c]]
+                fields.append(pa.field(c, pa.string() if pa.types.is_null(typ) else typ))
+            schema = pa.schema(fields)
+            self._pq_writer = pq.ParquetWriter(self.part, schema)
+        schema = self._pq_writer.schema
+        try:
+            table = pa.table(data, schema=schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            # a later value of another type (e.g. a number in a text column): keep it as text
+            fixed = {}
+            for f in schema:
+                vals = data[f.name]
+                try:
+                    fixed[f.name] = pa.array(vals, type=f.type)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    if not pa.types.is_string(f.type):
+                        raise
+                    fixed[f.name] = pa.array([_text_cell(v) for v in vals], type=f.type)
+            table = pa.table(fixed, schema=schema)
+        self._pq_writer.write_table(table)
+
+    def _checkpoint(self) -> None:
+        if self.path is None or self.fmt == "parquet":
+            if self.path is None:
+                self._f.flush()
+            return
+        self._f.flush()
+        os.fsync(self._f.fileno())
+        state = {"rows": self.rows_done, "bytes": self._f.tell(), "columns": self.columns,
+                 "format": self.fmt}
+        tmp = self.ckpt.with_name(self.ckpt.name + ".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, self.ckpt)
+
+    def close(self, ok: bool = True) -> None:
+        """Publish the output (rename) when ``ok``; otherwise leave ``OUT.part`` to resume."""
+        if self.path is None:
+            self._f.flush()
+            return
+        if self._pq_writer is not None:
+            self._pq_writer.close()
+        elif self.fmt == "parquet" and ok:  # no rows at all: still write a valid file
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.columns}),
+                           self.part)
+        if self._f is not None:
+            self._f.close()
+        if ok:
+            os.replace(self.part, self.path)
+            if self.ckpt.exists():
+                self.ckpt.unlink()

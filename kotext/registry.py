@@ -1,0 +1,125 @@
+"""Versioned stage factories: ``"clean.v1"`` -> class, imported only when used."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from typing import Any
+
+from .errors import ConfigError
+
+# name -> "module:Class"; modules are imported lazily so `import kotext` stays fast.
+_FACTORIES: dict[str, str] = {
+    "clean.v1": "kotext.stages.clean:Clean",
+    "kiwi.v1": "kotext.stages.tokenize:KiwiTokenizer",
+    "classifier.v1": "kotext.stages.classify:Classifier",
+    "textrank.v1": "kotext.stages.summarize:TextRankSummarizer",
+    "keywords.v1": "kotext.stages.summarize:KeywordExtractor",
+    "abstractive.v1": "kotext.stages.summarize:AbstractiveSummarizer",
+    "docvec.v1": "kotext.stages.docvec:DocVectors",
+}
+_LOADED: dict[str, type] = {}
+
+# Which factory to suggest when a stage needs a field that nothing assigns.
+PROVIDERS: dict[str, str] = {
+    "tokens": "kiwi.v1",
+    "sentences": "kiwi.v1",
+    "label": "classifier.v1",
+    "scores": "classifier.v1",
+    "summary": "textrank.v1",
+    "summary_indices": "textrank.v1",
+    "keywords": "keywords.v1",
+    "vector": "docvec.v1",
+}
+
+
+def register(name: str):
+    """Class decorator that registers a user stage under ``name`` (e.g. ``"mystage.v1"``)."""
+
+    def deco(cls: type) -> type:
+        cls.factory = name
+        _LOADED[name] = cls
+        _FACTORIES[name] = f"{cls.__module__}:{cls.__qualname__}"
+        return cls
+
+    return deco
+
+
+def factory_modules() -> dict[str, str]:
+    """name -> ``"module:Class"`` of every known factory (to rebuild stages elsewhere)."""
+    return dict(_FACTORIES)
+
+
+def add_factory(name: str, target: str) -> None:
+    """Make ``name`` known as ``"module:Class"`` (imported when first used)."""
+    _FACTORIES.setdefault(name, target)
+
+
+def names() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def get(name: str) -> type:
+    if name in _LOADED:
+        return _LOADED[name]
+    if name not in _FACTORIES:
+        close = difflib.get_close_matches(name, names(), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(
+            f"unknown stage factory '{name}'.{hint} Known factories: {', '.join(names())}."
+        )
+    module, _, attr = _FACTORIES[name].partition(":")
+    try:
+        cls = importlib.import_module(module)
+        for part in attr.split("."):
+            cls = getattr(cls, part)
+    except (ImportError, AttributeError) as e:
+        raise ConfigError(
+            f"stage factory '{name}' points to {_FACTORIES[name]}, which cannot be imported "
+            f"({e}). Define registered stages at the top level of an importable module."
+        ) from None
+    _LOADED[name] = cls
+    return cls
+
+
+def _type_problem(cls: type, key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for an option whose default is a bool, int or str."""
+    p = inspect.signature(cls.__init__).parameters.get(key)
+    if p is None or value is None:
+        return None
+    default = p.default
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "expected true or false"
+    if isinstance(default, int) and (not isinstance(value, int) or isinstance(value, bool)):
+        return "expected a whole number"
+    if isinstance(default, float) and not isinstance(value, (int, float)):
+        return "expected a number"
+    if isinstance(default, str) and not isinstance(value, str):
+        return "expected a string"
+    return None
+
+
+def create(factory: str, name: str | None = None, **params: Any):
+    """Build a stage from its factory name and options, naming any unknown option."""
+    cls = get(factory)
+    allowed = cls.param_names()
+    unknown = [k for k in params if k not in allowed]
+    if unknown:
+        where = f"stage '{name}' ({factory})" if name else f"stage {factory}"
+        raise ConfigError(
+            f"{where}: unknown option{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(repr(u) for u in unknown)}. Options are: {', '.join(allowed)}."
+        )
+    where = f"stage '{name}' ({factory})" if name else f"stage {factory}"
+    for key, value in params.items():
+        problem = _type_problem(cls, key, value)
+        if problem:
+            raise ConfigError(f"{where}: option {key}={value!r}: {problem}")
+    try:
+        stage = cls(**params)
+    except (TypeError, ValueError) as e:
+        where = f"stage '{name}' ({factory})" if name else f"stage {factory}"
+        raise ConfigError(f"{where}: {e}") from None
+    stage.name = name or factory.split(".")[0]
+    return stage

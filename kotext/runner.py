@@ -1,0 +1,147 @@
+"""Batch runs over files: rows in = rows out, in order, failures kept in place."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from .doc import Doc
+from .errors import KotextError
+from .io.readers import ERROR_KEY, Source, text_of
+from .io.writers import Writer
+from .pipeline import Pipeline
+from .stages.base import batched
+
+# Doc field -> output columns, in the order they are appended.
+OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "text": ("clean_text",),
+    "tokens": ("tokens",),
+    "sentences": ("sentences",),
+    "label": ("label",),
+    "scores": ("score",),
+    "summary": ("summary", "summary_indices"),
+    "keywords": ("keywords",),
+}
+
+
+@dataclass
+class RunStats:
+    rows: int = 0
+    failed: int = 0
+    skipped_resume: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)  # the first few messages
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def output_fields(pipeline: Pipeline, sentences: bool = False) -> list[str]:
+    fields = [f for f in OUTPUT_COLUMNS if f in pipeline.assigns]
+    if "sentences" in fields and not sentences:
+        fields.remove("sentences")
+    return fields
+
+
+def output_names(fields: list[str], input_columns: list[str]) -> dict[str, str]:
+    """New column names; one that already exists in the input gets a ``kotext_`` prefix."""
+    names = {}
+    for f in fields:
+        for col in OUTPUT_COLUMNS[f]:
+            names[col] = f"kotext_{col}" if col in input_columns else col
+    names["error"] = "kotext_error" if "error" in input_columns else "error"
+    return names
+
+
+def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ok = doc.error is None
+    for f in fields:
+        if f == "text":
+            out["clean_text"] = doc.text if ok else None
+        elif f == "tokens":
+            if not ok or doc.tokens is None:
+                out["tokens"] = None
+            elif token_format == "json":
+                out["tokens"] = [[t.lemma or t.form, t.tag, t.start, t.end] for t in doc.tokens]
+            else:
+                out["tokens"] = doc.tokens_text()
+        elif f == "sentences":
+            out["sentences"] = [s.text for s in doc.sentences] if ok and doc.sentences else None
+        elif f == "label":
+            out["label"] = doc.label if ok else None
+        elif f == "scores":
+            out["score"] = round(doc.score, 6) if ok and doc.score is not None else None
+        elif f == "summary":
+            out["summary"] = " ".join(doc.summary) if ok and doc.summary is not None else None
+            out["summary_indices"] = doc.summary_indices if ok else None
+        elif f == "keywords":
+            out["keywords"] = ([[w, round(s, 6)] for w, s in doc.keywords]
+                               if ok and doc.keywords is not None else None)
+    out["error"] = doc.error
+    return out
+
+
+def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str],
+        names: dict[str, str], on_error: str = "fail", batch_size: int | None = None,
+        n_process: int = 1, token_format: str = "text",
+        progress: Callable[[int], None] | None = None) -> RunStats:
+    """Stream ``source`` through ``pipeline`` into ``writer``.
+
+    ``on_error``: ``"fail"`` or ``"skip"`` keep going and record each failing row's error
+    in its place (the caller decides the exit code); ``"abort"`` stops at the first one.
+    """
+    stats = RunStats()
+    t0 = time.perf_counter()
+    text_key = source.text_key
+    rows: Iterator[dict] = iter(source)
+    if writer.rows_done:
+        stats.skipped_resume = sum(1 for _ in islice(rows, writer.rows_done))
+
+    def to_doc(row: dict) -> Doc:
+        err = row.pop(ERROR_KEY, None)
+        doc = Doc(text=text_of(row.get(text_key)), meta=row)
+        doc.error = f"input: {err}" if err else None
+        return doc
+
+    # Failures are always recorded on their rows; "abort" stops at the first one (a stage
+    # error or an input error such as a ragged CSV row) after writing the rows before it.
+    docs = pipeline.pipe(map(to_doc, rows), batch_size=batch_size, n_process=n_process,
+                         on_error="record")
+    rename = {k: v for k, v in names.items() if k != v}
+    ok = False
+    try:
+        for batch in batched(docs, batch_size or pipeline.batch_size):
+            out_rows = []
+            for doc in batch:
+                vals = doc_values(doc, fields, token_format)
+                if rename:
+                    vals = {rename.get(k, k): v for k, v in vals.items()}
+                if doc.error is not None:
+                    stats.failed += 1
+                    row_no = stats.skipped_resume + stats.rows + len(out_rows) + 1
+                    if len(stats.errors) < 5:
+                        stats.errors.append(f"row {row_no}: {doc.error}")
+                    if on_error == "abort":
+                        writer.write_rows(out_rows)
+                        stats.rows += len(out_rows)
+                        where = (f"; the {stats.skipped_resume + stats.rows} rows before it are "
+                                 f"in {writer.part}: fix the row and run again with --resume"
+                                 if writer.path is not None else "")
+                        raise KotextError(
+                            f"row {row_no}: {doc.error}. Stopped there (--on-error abort){where}."
+                        )
+                out_rows.append({**doc.meta, **vals})
+            writer.write_rows(out_rows)
+            stats.rows += len(out_rows)
+            if progress is not None:
+                progress(len(out_rows))
+        ok = True
+    finally:
+        stats.seconds = time.perf_counter() - t0
+        writer.close(ok=ok)
+    return stats

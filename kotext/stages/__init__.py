@@ -1,0 +1,1 @@
+"""Pipeline stages. Each module registers its factories in :mod:`kotext.registry`."""

@@ -1,0 +1,67 @@
+"""The uniform stage shape: constructors store parameters, work happens in batches."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, ClassVar
+
+from ..doc import Doc
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class Stage:
+    """Base class of all stages.
+
+    Subclasses set ``factory`` (the registry name, e.g. ``"kiwi.v1"``), ``requires`` and
+    ``assigns`` (``Doc`` field names), store their constructor arguments as attributes of
+    the same name (scikit-learn style, so ``to_config`` can rebuild them), and implement
+    ``process_batch``. Expensive objects (a Kiwi, a model) are built lazily on first use,
+    so a stage is cheap to construct and to rebuild in a worker process.
+    """
+
+    factory: ClassVar[str] = ""
+    requires: ClassVar[frozenset[str]] = frozenset({"text"})
+    assigns: ClassVar[frozenset[str]] = frozenset()
+    name: str = ""
+
+    def process_batch(self, docs: list[Doc]) -> list[Doc]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.process_batch([doc])[0]
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 1000) -> Iterator[Doc]:
+        for batch in batched(docs, batch_size):
+            yield from self.process_batch(batch)
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def to_config(self) -> dict[str, Any]:
+        """Exactly the constructor arguments, plus the factory name."""
+        cfg: dict[str, Any] = {"factory": self.factory}
+        for p in self.param_names():
+            cfg[p] = getattr(self, p)
+        return cfg
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.to_config().items() if k != "factory")
+        return f"{type(self).__name__}({args})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Worker processes get the configuration, never the built Kiwi/model objects.
+        return self.to_config()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state.pop("factory", None)
+        self.__init__(**state)  # type: ignore[misc]

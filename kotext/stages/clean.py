@@ -1,0 +1,197 @@
+"""Cleaning stage ``clean.v1``: Unicode, HTML, personal data, emoji, repeats, whitespace."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import ClassVar
+
+from ..doc import Doc
+from ..errors import ConfigError
+from ..kiwi import get_kiwi
+from .base import Stage
+
+_TAG_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_TAG_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECASE)
+# A tag is <name ...>, </name> or <!...> with a known HTML element name: Korean text puts
+# titles in angle brackets (<기생충>, <Parasite>) and "a < b > c" is no tag either.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]{0,2000})?/?>|<!--.*?-->|<![A-Za-z][^<>]{0,2000}>",
+                  re.DOTALL)
+_HTML_NAMES = frozenset("""
+a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
+caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed
+fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe
+img input ins kbd label legend li link main map mark meta meter nav noscript object ol
+optgroup option output p param picture pre progress q rp rt ruby s samp section select small
+source span strike strong sub summary sup table tbody td template textarea tfoot th thead
+time title tr track u ul var video wbr center tt big nobr
+""".split())
+
+
+# Inline elements vanish without a space: <b>지루</b>했다 -> 지루했다
+_INLINE_NAMES = frozenset("a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp "
+                          "small span strike strong sub sup time tt u var big nobr".split())
+
+
+def _strip_tag(m: re.Match) -> str:
+    name = m.group(2)
+    if name is None:
+        return " "
+    name = name.lower()
+    if name not in _HTML_NAMES:
+        return m.group(0)
+    return "" if name in _INLINE_NAMES else " "
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
+_RRN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-?\s?[1-8]\d{6}(?!\d)")
+_PHONE = re.compile(
+    r"(?<![\d-])(?:\+82[-. ]?|0)(?:1[016789]|2|[3-6][1-5]|70)[-. )]?\d{3,4}[-. ]?\d{4}(?![\d-])"
+)
+_KEPT = re.compile(f"{_URL.pattern}|{_EMAIL.pattern}", re.IGNORECASE)
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+# Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
+# while ㅋㅋ, ㅠㅠ, ㅎㅎ, ㅇㅇ carry meaning and stay.
+_JAMO_RUN = re.compile(r"[\u3131-\u318e]+")
+
+_MASKS = {"url": "[URL]", "email": "[EMAIL]", "phone": "[PHONE]", "rrn": "[RRN]"}
+_PII_MODES = ("mask", "remove", "keep")
+
+
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"clean option {name}={value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+class Clean(Stage):
+    """Normalize and clean raw text. Offsets of later stages point into the cleaned text.
+
+    Defaults (all configurable): NFC on; HTML tags stripped and entities decoded; URLs,
+    e-mails, phone numbers and resident registration numbers masked (``[URL]``,
+    ``[EMAIL]``, ``[PHONE]``, ``[RRN]``); emoji kept; characters repeated 3+ times cut to 2
+    (ㅋㅋㅋㅋ -> ㅋㅋ, !!!! -> !!; digits untouched); jamo noise kept; spaces collapsed
+    (line breaks kept, as sentence boundaries); Kiwi spacing and typo correction off.
+    """
+
+    factory = "clean.v1"
+    requires = frozenset({"text"})
+    assigns = frozenset({"text"})
+    param_help: ClassVar[dict[str, str]] = {
+        "normalize": "Unicode normalization: NFC, NFKC or none (macOS NFD becomes NFC).",
+        "html": "Strip HTML tags and decode entities (&amp;).",
+        "urls": "URLs: mask ([URL]), remove or keep.",
+        "emails": "E-mail addresses: mask ([EMAIL]), remove or keep.",
+        "phones": "Phone numbers: mask ([PHONE]), remove or keep.",
+        "rrn": "Resident registration numbers: mask ([RRN]), remove or keep.",
+        "emoji": "Emoji: keep, remove or replace (with --emoji-token).",
+        "emoji_token": "What replaces an emoji with --emoji replace.",
+        "normalize_repeats": "Cut characters repeated more than N times to N (ㅋㅋㅋㅋ -> ㅋㅋ); "
+                             "0 = off; digits are never touched.",
+        "jamo": "Jamo runs: keep, remove_noise (ㅁㄴㅇㄹ; ㅋㅋ/ㅠㅠ stay) or remove.",
+        "whitespace": "Collapse runs of spaces.",
+        "keep_newlines": "Keep line breaks (they are sentence boundaries).",
+        "spacing": "Correct word spacing with Kiwi (slower).",
+        "typos": "Correct common typos with Kiwi (slower).",
+    }
+
+    def __init__(self, normalize: str = "NFC", html: bool = True, urls: str = "mask",
+                 emails: str = "mask", phones: str = "mask", rrn: str = "mask",
+                 emoji: str = "keep", emoji_token: str = "[EMOJI]", normalize_repeats: int = 2,
+                 jamo: str = "keep", whitespace: bool = True, keep_newlines: bool = True,
+                 spacing: bool = False, typos: bool = False):
+        self.normalize = normalize
+        self.html = html
+        self.urls = urls
+        self.emails = emails
+        self.phones = phones
+        self.rrn = rrn
+        self.emoji = emoji
+        self.emoji_token = emoji_token
+        self.normalize_repeats = normalize_repeats
+        self.jamo = jamo
+        self.whitespace = whitespace
+        self.keep_newlines = keep_newlines
+        self.spacing = spacing
+        self.typos = typos
+        if normalize not in ("NFC", "NFKC", "none"):
+            raise ConfigError(f"clean option normalize={normalize!r}: use NFC, NFKC or none")
+        for opt in ("urls", "emails", "phones", "rrn"):
+            _check(opt, getattr(self, opt), _PII_MODES)
+        _check("emoji", emoji, ("keep", "remove", "replace"))
+        _check("jamo", jamo, ("keep", "remove_noise", "remove"))
+        if not isinstance(normalize_repeats, int) or normalize_repeats < 0:
+            raise ConfigError("clean option normalize_repeats: a whole number >= 0 (0 = off)")
+        self._repeat = (
+            re.compile(r"([^\d\s])\1{%d,}" % normalize_repeats) if normalize_repeats else None
+        )
+
+    def _pii(self, text: str, mode: str, pattern: re.Pattern, kind: str) -> str:
+        if mode == "keep":
+            return text
+        return pattern.sub(_MASKS[kind] if mode == "mask" else " ", text)
+
+    def _cut_repeats(self, text: str) -> str:
+        n = self.normalize_repeats
+        cut = self._repeat.sub(lambda m: m.group(1) * n, text)  # type: ignore[union-attr]
+        if cut == text or (self.urls != "keep" and self.emails != "keep"):
+            return cut
+        # URLs / e-mails that are kept stay exactly as written (www.naver.com)
+        parts = []
+        last = 0
+        for m in _KEPT.finditer(text):
+            parts.append(self._repeat.sub(lambda m: m.group(1) * n, text[last:m.start()]))
+            parts.append(m.group(0))
+            last = m.end()
+        parts.append(self._repeat.sub(lambda m: m.group(1) * n, text[last:]))
+        return "".join(parts)
+
+    def clean_text(self, text: str) -> str:
+        if self.normalize != "none" and not unicodedata.is_normalized(self.normalize, text):
+            text = unicodedata.normalize(self.normalize, text)
+        if self.html and ("<" in text or "&" in text):
+            text = _TAG_BLOCK.sub(" ", text)
+            text = _TAG_BREAK.sub("\n", text)
+            text = _TAG.sub(_strip_tag, text)
+            text = html.unescape(text).replace("\xa0", " ")
+        if "@" in text:
+            text = self._pii(text, self.emails, _EMAIL, "email")
+        if "http" in text or "www" in text or "HTTP" in text or "WWW" in text:
+            text = self._pii(text, self.urls, _URL, "url")
+        text = self._pii(text, self.rrn, _RRN, "rrn")
+        text = self._pii(text, self.phones, _PHONE, "phone")
+        if self.emoji != "keep":
+            import emoji as _emoji
+
+            text = _emoji.replace_emoji(
+                text, replace=" " if self.emoji == "remove" else f" {self.emoji_token} "
+            )
+        if self._repeat is not None:
+            text = self._cut_repeats(text)
+        if self.jamo == "remove":
+            text = _JAMO_RUN.sub(" ", text)
+        elif self.jamo == "remove_noise":
+            text = _JAMO_RUN.sub(lambda m: m.group(0) if len(set(m.group(0))) < 3 else " ", text)
+        if self.whitespace:
+            if self.keep_newlines:
+                text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+            else:
+                text = " ".join(text.split())
+        return text
+
+    def process_batch(self, docs: list[Doc]) -> list[Doc]:
+        for d in docs:
+            d.text = self.clean_text(d.text)
+        if self.spacing or self.typos:
+            kiwi = get_kiwi()
+            texts = [d.text for d in docs]
+            if self.typos:
+                texts = [kiwi.join(toks) if toks else t
+                         for t, toks in zip(texts, kiwi.tokenize(texts, typos="basic"))]
+            if self.spacing:
+                texts = list(kiwi.space(texts))
+            for d, t in zip(docs, texts):
+                d.text = t
+        return docs

@@ -1,0 +1,177 @@
+"""Tokenization stage ``kiwi.v1``: Kiwi morphemes with tags, offsets and sentences."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import ClassVar
+
+from ..doc import Doc, Sentence, Token
+from ..errors import ConfigError
+from ..kiwi import get_kiwi
+from .base import Stage
+
+# Shorthands for ``pos``; tags match by prefix, so "VV" also keeps "VV-R"/"VV-I".
+POS_PRESETS: dict[str, tuple[str, ...]] = {
+    "nouns": ("NNG", "NNP"),
+    "content": ("NNG", "NNP", "NR", "VV", "VA", "XR", "MAG", "SL", "SH"),
+    "predicates": ("VV", "VA"),
+}
+PREDICATE_TAGS = ("VV", "VA", "VX", "VCN", "VCP", "XSV", "XSA")
+_new = tuple.__new__  # builds a Token without NamedTuple.__new__'s Python frame (hot loop)
+
+# The cleaning stage's masks stay one token each, with Kiwi's own tags for such things.
+_MASK = re.compile(r"\[(URL|EMAIL|PHONE|RRN|EMOJI)\]")
+_MASK_TAGS = {"URL": "W_URL", "EMAIL": "W_EMAIL", "PHONE": "W_SERIAL", "RRN": "W_SERIAL",
+              "EMOJI": "W_EMOJI"}
+
+
+def _masks(text: str) -> list[tuple[int, int, str]]:
+    if "[" not in text:
+        return []
+    return [(m.start(), m.end(), _MASK_TAGS[m.group(1)]) for m in _MASK.finditer(text)]
+
+
+def _as_list(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [x.strip() for x in value.split(",") if x.strip()]
+    if isinstance(value, (list, tuple)):
+        return [str(x) for x in value]
+    raise ConfigError(f"tokenize option {name}: expected a list of strings, got {value!r}")
+
+
+class KiwiTokenizer(Stage):
+    """Kiwi morphemes (``form``, ``tag``, ``start``, ``end``) and sentences.
+
+    ``pos`` keeps only tags starting with one of the given prefixes (or a preset:
+    ``nouns``, ``content``, ``predicates``); ``lemmas`` turns predicates into stem + 다
+    (좋/VA -> 좋다/VA); ``stopwords`` drops Kiwi's default Korean stopword list, and
+    ``extra_stopwords`` drops more (``form`` or ``form/TAG``); ``user_words``
+    (``WORD`` or ``WORD/TAG``) and ``user_dict`` (a TSV file: WORD, TAG, SCORE) extend
+    the dictionary. Sentences follow Kiwi, and line breaks always end a sentence.
+    """
+
+    factory = "kiwi.v1"
+    requires = frozenset({"text"})
+    assigns = frozenset({"tokens", "sentences"})
+    path_params: ClassVar[tuple[str, ...]] = ("user_dict",)
+    param_help: ClassVar[dict[str, str]] = {
+        "pos": "Keep only these tag prefixes (NNG,NNP,VV) or a preset: nouns, content, "
+               "predicates.",
+        "lemmas": "Write predicates as stem + 다 (좋/VA -> 좋다/VA).",
+        "stopwords": "Drop Kiwi's default Korean stopword list.",
+        "extra_stopwords": "More stopwords: FORM or FORM/TAG.",
+        "user_words": "Add words to Kiwi's dictionary: WORD or WORD/TAG (default NNP).",
+        "user_dict": "A user dictionary file: WORD<TAB>TAG[<TAB>SCORE] per line.",
+        "sentences": "Split sentences (line breaks always end one).",
+        "model_type": "Kiwi model: cong (default), cong-global, largest.",
+        "typos": "Kiwi typo correction while tokenizing: basic, continual, ...",
+        "normalize_coda": "Normalize codas added for effect (먹었닼ㅋㅋ -> 먹었다 ㅋㅋ).",
+        "split_complex": "Split complex morphemes (고마움 -> 고맙 + 음).",
+        "num_workers": "Kiwi threads (default: all cores).",
+    }
+
+    def __init__(self, pos: list[str] | str | None = None, lemmas: bool = False,
+                 stopwords: bool = False, extra_stopwords: list[str] | None = None,
+                 user_words: list[str] | None = None, user_dict: str | None = None,
+                 sentences: bool = True, model_type: str | None = None,
+                 typos: str | None = None, normalize_coda: bool = False,
+                 split_complex: bool = False, num_workers: int | None = None):
+        self.pos = pos
+        self.lemmas = lemmas
+        self.stopwords = stopwords
+        self.extra_stopwords = extra_stopwords
+        self.user_words = user_words
+        self.user_dict = user_dict
+        self.sentences = sentences
+        self.model_type = model_type
+        self.typos = typos
+        self.normalize_coda = normalize_coda
+        self.split_complex = split_complex
+        self.num_workers = num_workers
+        prefixes: list[str] = []
+        for p in _as_list(pos, "pos"):
+            if p.lower() in POS_PRESETS:
+                prefixes.extend(POS_PRESETS[p.lower()])
+            elif p.isalpha() and p.isupper():
+                prefixes.append(p)
+            else:
+                raise ConfigError(
+                    f"tokenize option pos: {p!r} is not a tag prefix (e.g. NNG, VV) nor a "
+                    f"preset ({', '.join(POS_PRESETS)})"
+                )
+        self._pos = tuple(prefixes) or None
+        self._stop_forms: set[str] = set()
+        self._stop_pairs: set[tuple[str, str]] = set()
+        if stopwords:
+            from kiwipiepy.utils import Stopwords
+
+            self._stop_pairs |= set(Stopwords().stopwords)
+        for w in _as_list(extra_stopwords, "extra_stopwords"):
+            form, sep, tag = w.rpartition("/")
+            if sep and form and tag.isupper():
+                self._stop_pairs.add((form, tag))
+            else:
+                self._stop_forms.add(w)
+        self._user_words = tuple(_as_list(user_words, "user_words"))
+        if user_dict is not None and not Path(user_dict).is_file():
+            raise ConfigError(
+                f"user_dict not found: {user_dict}. Give a TSV file with lines "
+                "WORD<TAB>TAG[<TAB>SCORE] (relative paths are relative to the pipeline file)."
+            )
+        self._filtering = bool(self._pos or self._stop_forms or self._stop_pairs)
+
+    @property
+    def kiwi(self):
+        return get_kiwi(self.model_type, self.num_workers, self._user_words, self.user_dict)
+
+    def _keep(self, form: str, tag: str) -> bool:
+        if self._pos is not None and not tag.startswith(self._pos):
+            return False
+        return form not in self._stop_forms and (form, tag) not in self._stop_pairs
+
+    def process_batch(self, docs: list[Doc]) -> list[Doc]:
+        kiwi = self.kiwi
+        texts = [d.text for d in docs]
+        kwargs = {"normalize_coda": self.normalize_coda, "split_complex": self.split_complex}
+        if any("[" in t for t in texts):  # a Python call per document only when needed
+            kwargs["pretokenized"] = _masks
+        if self.typos:
+            kwargs["typos"] = self.typos
+        results = kiwi.tokenize(texts, **kwargs)
+        lemmas, filtering, want_sents = self.lemmas, self._filtering, self.sentences
+        for doc, ktoks in zip(docs, results):
+            text = doc.text
+            tokens: list[Token] = []
+            sents: list[Sentence] = []
+            cur = None  # (line, sent) of the open sentence
+            s_start = s_end = first = 0
+            multiline = "\n" in text
+            for t in ktoks:
+                form, tag, start = t.form, t.tag, t.start
+                end = start + t.len
+                if want_sents:
+                    # Kiwi's sentence index; the line too when there are line breaks
+                    key = (t.line_number, t.sent_position) if multiline else t.sent_position
+                    if key != cur:
+                        if cur is not None:
+                            sents.append(Sentence(text[s_start:s_end], s_start, s_end,
+                                                  (first, len(tokens))))
+                        cur, s_start, s_end, first = key, start, end, len(tokens)
+                    elif end > s_end:
+                        s_end = end
+                if filtering and not self._keep(form, tag):
+                    continue
+                if lemmas and tag.startswith(PREDICATE_TAGS):
+                    tokens.append(_new(Token, (form, tag, start, end, t.lemma)))
+                else:
+                    tokens.append(_new(Token, (form, tag, start, end, None)))
+            if want_sents:
+                if cur is not None:
+                    sents.append(Sentence(text[s_start:s_end], s_start, s_end,
+                                          (first, len(tokens))))
+                doc.sentences = sents
+            doc.tokens = tokens
+        return docs

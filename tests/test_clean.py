@@ -1,0 +1,154 @@
+"""clean.v1: every option on tiny Korean inputs."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from kotext import ConfigError
+from kotext.stages.clean import Clean
+
+
+def c(text: str, **kw) -> str:
+    return Clean(**kw).clean_text(text)
+
+
+def test_nfd_to_nfc():
+    nfd = unicodedata.normalize("NFD", "한국어 텍스트")
+    assert nfd != "한국어 텍스트"
+    assert c(nfd) == "한국어 텍스트"
+    assert c(nfd, normalize="none") == nfd
+
+
+def test_html_tags_and_entities():
+    assert c("<p>좋은 <b>영화</b>&amp;배우&nbsp;&lt;3</p>") == "좋은 영화&배우 <3"
+    assert c("첫 줄<br>둘째 줄") == "첫 줄\n둘째 줄"
+    assert c("<script>var x = '<b>';</script>본문") == "본문"
+    assert c("<b>굵게</b>", html=False) == "<b>굵게</b>"
+
+
+def test_angle_brackets_that_are_not_tags_stay():
+    # Korean titles are written in angle brackets; comparisons are not tags either.
+    assert c("영화 <기생충> 최고") == "영화 <기생충> 최고"
+    assert c("점수 a < b > c") == "점수 a < b > c"
+    assert c("《기생충》 〈소설〉") == "《기생충》 〈소설〉"
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("mask", "문의 [URL] 참고"), ("remove", "문의 참고"),
+    ("keep", "문의 https://example.com/a?b=1 참고"),
+])
+def test_urls(mode, expected):
+    assert c("문의 https://example.com/a?b=1 참고", urls=mode) == expected
+
+
+def test_www_url_and_keep_is_untouched_by_repeats():
+    assert c("www.naver.com 접속") == "[URL] 접속"
+    assert c("www.naver.com 접속", urls="keep") == "www.naver.com 접속"
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("mask", "메일 [EMAIL] 로"), ("remove", "메일 로"), ("keep", "메일 hong.gd@mail.co.kr 로"),
+])
+def test_emails(mode, expected):
+    assert c("메일 hong.gd@mail.co.kr 로", emails=mode) == expected
+
+
+@pytest.mark.parametrize("text", ["010-1234-5678", "02-123-4567", "+82 10 1234 5678",
+                                  "031.123.4567"])
+def test_phones_masked(text):
+    assert c(f"연락처 {text} 입니다") == "연락처 [PHONE] 입니다"
+    assert c(f"연락처 {text} 입니다", phones="remove") == "연락처 입니다"
+    assert c(f"연락처 {text} 입니다", phones="keep") == f"연락처 {text} 입니다"
+
+
+def test_rrn_masked_not_as_phone():
+    assert c("주민번호 900101-1234567 노출") == "주민번호 [RRN] 노출"
+    assert c("주민번호 900101-1234567 노출", rrn="remove") == "주민번호 노출"
+    # keep the RRN: it must not be half-masked as a phone number either
+    assert "900101-1234567" in c("주민번호 900101-1234567", rrn="keep")
+
+
+def test_plain_numbers_not_masked():
+    assert c("가격 15000원, 2024-01-15 개봉, 1234567890") == "가격 15000원, 2024-01-15 개봉, 1234567890"
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("keep", "최고 😀👍🏻 영화"), ("remove", "최고 영화"), ("replace", "최고 [EMOJI] [EMOJI] 영화"),
+])
+def test_emoji(mode, expected):
+    assert c("최고 😀👍🏻 영화", emoji=mode) == expected
+
+
+def test_emoji_token_option():
+    assert c("좋아요😍", emoji="replace", emoji_token="<e>", html=False) == "좋아요 <e>"
+
+
+def test_repeats():
+    assert c("ㅋㅋㅋㅋㅋ 재밌다!!!!") == "ㅋㅋ 재밌다!!"
+    assert c("ㅋㅋ 좋아") == "ㅋㅋ 좋아"
+    assert c("1000000원 2222년") == "1000000원 2222년"  # digits untouched
+    assert c("ㅠㅠㅠㅠㅠ 아아아아아", normalize_repeats=3) == "ㅠㅠㅠ 아아아"
+    assert c("ㅋㅋㅋㅋㅋ", normalize_repeats=0) == "ㅋㅋㅋㅋㅋ"
+
+
+def test_jamo_noise():
+    assert c("ㅁㄴㅇㄹ 좋아 ㅋㅋ") == "ㅁㄴㅇㄹ 좋아 ㅋㅋ"
+    assert c("ㅁㄴㅇㄹ 좋아 ㅋㅋ", jamo="remove_noise") == "좋아 ㅋㅋ"
+    assert c("ㅁㄴㅇㄹ 좋아 ㅋㅋ", jamo="remove") == "좋아"
+
+
+def test_whitespace():
+    assert c("  좋은\t\t영화  \n\n\n  배우\u3000연기  ") == "좋은 영화\n배우 연기"
+    assert c("좋은\n영화", keep_newlines=False) == "좋은 영화"
+    assert c("좋은  영화", whitespace=False) == "좋은  영화"
+
+
+def test_empty_and_only_noise():
+    assert c("") == ""
+    assert c("   \n  ") == ""
+    assert c("<br>") == ""
+
+
+def test_kiwi_spacing():
+    out = Clean(spacing=True)(__import__("kotext").Doc(text="아버지가방에들어가신다")).text
+    assert out == "아버지가 방에 들어가신다"
+
+
+def test_kiwi_typos():
+    doc = Clean(typos=True)(__import__("kotext").Doc(text="외않됀대"))
+    assert doc.text != "외않됀대" and "안" in doc.text
+
+
+def test_kiwi_options_keep_newlines_and_masks():
+    from kotext import Doc
+
+    doc = Clean(spacing=True)(Doc(text="연락처는010-1234-5678입니다\n두번째줄입니다"))
+    assert doc.text.count("\n") == 1
+    assert "[PHONE]" in doc.text
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"urls": "hide"}, "clean option urls='hide': use one of mask, remove, keep"),
+    ({"emoji": "drop"}, "clean option emoji='drop'"),
+    ({"normalize": "NFD"}, "use NFC, NFKC or none"),
+    ({"normalize_repeats": -1}, "normalize_repeats"),
+    ({"jamo": "x"}, "keep, remove_noise, remove"),
+])
+def test_bad_options(kw, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        Clean(**kw)
+
+
+def test_to_config_is_constructor_args():
+    cfg = Clean(emoji="remove").to_config()
+    assert cfg["factory"] == "clean.v1" and cfg["emoji"] == "remove"
+    assert set(cfg) - {"factory"} == set(Clean.param_names())
+    assert Clean(**{k: v for k, v in cfg.items() if k != "factory"}).to_config() == cfg
+
+
+def test_inline_tags_do_not_split_words():
+    assert c("<b>지루</b>했다 <span class='x'>정말</span>로") == "지루했다 정말로"
+    assert c("<div>첫째</div><div>둘째</div>") == "첫째\n둘째"
+    assert c("<td>가</td><td>나</td>") == "가 나"

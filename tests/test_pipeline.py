@@ -1,0 +1,192 @@
+"""kotext.pipeline: load / Pipeline / __call__ / pipe, build-time checks, to_config."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import kotext
+from kotext import ConfigError, Doc, Pipeline
+from kotext.config import bundled_dir
+from kotext.registry import create, register
+from kotext.stages.base import Stage
+from kotext.stages.clean import Clean
+from kotext.stages.tokenize import KiwiTokenizer
+
+
+@register("test_needs_label.v1")
+class NeedsLabel(Stage):
+    requires = frozenset({"tokens", "label"})
+    assigns = frozenset({"scores"})
+
+    def __init__(self):
+        pass
+
+    def process_batch(self, docs):
+        return docs
+
+
+@register("test_fail_on.v1")
+class FailOn(Stage):
+    """Raises on documents whose text contains ``word``."""
+
+    assigns = frozenset({"label"})
+
+    def __init__(self, word: str = "최악"):
+        self.word = word
+
+    def process_batch(self, docs):
+        for d in docs:
+            if self.word in d.text:
+                raise ValueError(f"bad word in {d.text!r}")
+            d.label = "ok"
+        return docs
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return kotext.load(bundled_dir("pipelines") / "tokenize.toml")
+
+
+def test_load_shipped_by_name_and_path(nlp):
+    by_name = kotext.load("tokenize")
+    assert [s.name for s in by_name.stages] == ["clean", "tokenize"]
+    assert by_name.to_config() == nlp.to_config()
+    assert [s.factory for s in nlp.stages] == ["clean.v1", "kiwi.v1"]
+
+
+def test_load_unknown_pipeline_lists_shipped():
+    with pytest.raises(ConfigError, match=r"pipeline file not found: nope\.toml.*tokenize"):
+        kotext.load("nope.toml")
+
+
+def test_call_returns_doc_with_tokens(nlp):
+    doc = nlp("배우 연기는 좋았는데 스토리가 지루했다")
+    assert isinstance(doc, Doc)
+    assert (doc.tokens[0].form, doc.tokens[0].tag) == ("배우", "NNG")
+    assert doc.sentences and doc.sentences[0].start == 0
+    # a Doc goes in as well, and comes out the same shape
+    doc2 = nlp(Doc(text="정말 재밌는 영화였어요", id="a", meta={"k": 1}))
+    assert doc2.id == "a" and doc2.meta == {"k": 1} and doc2.tokens
+
+
+def test_call_rejects_other_types(nlp):
+    with pytest.raises(TypeError, match="expected a str or a Doc"):
+        nlp(123)
+
+
+def test_pipe_is_lazy_and_keeps_order(nlp):
+    consumed = []
+
+    def gen():
+        for i in itertools.count():
+            consumed.append(i)
+            yield f"{i}번째 문장입니다"
+
+    it = nlp.pipe(gen(), batch_size=4)
+    assert consumed == []  # nothing read before the first next()
+    docs = list(itertools.islice(it, 6))
+    assert [d.text for d in docs] == [f"{i}번째 문장입니다" for i in range(6)]
+    assert len(consumed) <= 8  # at most two batches read, not the endless input
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
+def test_pipe_batch_size_same_result(nlp, ko, batch_size):
+    texts = ko * 3 + [""]
+    ref = [nlp(t) for t in texts]
+    got = list(nlp.pipe(texts, batch_size=batch_size))
+    assert [d.text for d in got] == [d.text for d in ref]
+    assert [d.tokens for d in got] == [d.tokens for d in ref]
+    assert got[-1].tokens == []
+
+
+def test_pipe_n_process_2_same_as_1(ko):
+    # Workers rebuild the stages from their config; a cleaning pipeline keeps this fast
+    # (the CLI test runs tokenization in workers).
+    nlp = Pipeline([Clean(emoji="replace"), create("test_fail_on.v1", name="fail")])
+    texts = [f"{t} {i} ㅋㅋㅋㅋ 😀 <b>굵게</b>" for i, t in enumerate(ko * 5)]
+    one = list(nlp.pipe(texts, batch_size=2, on_error="record"))
+    two = list(nlp.pipe(texts, batch_size=2, n_process=2, on_error="record"))
+    assert [d.text for d in two] == [d.text for d in one]
+    assert [d.text for d in two][0] == "배우 연기는 좋았는데 스토리가 지루했다 0 ㅋㅋ [EMOJI] 굵게"
+    assert [(d.label, d.error) for d in two] == [(d.label, d.error) for d in one]
+    assert sum(d.error is not None for d in two) == 5
+
+
+def test_out_of_order_fails_at_build_naming_stage_and_need():
+    with pytest.raises(ConfigError) as e:
+        Pipeline([create("test_needs_label.v1", name="scorer"), KiwiTokenizer()])
+    msg = str(e.value)
+    assert "stage 'scorer'" in msg and "requires label, tokens" in msg
+    assert "kiwi.v1" in msg  # names the factory that provides tokens
+
+
+def test_out_of_order_from_config():
+    cfg = {"pipeline": {"stages": ["scorer", "tok"]},
+           "stages": {"scorer": {"factory": "test_needs_label.v1"},
+                      "tok": {"factory": "kiwi.v1"}}}
+    with pytest.raises(ConfigError, match="stage 'scorer' .*requires label, tokens"):
+        Pipeline.from_config(cfg)
+
+
+def test_duplicate_stage_names_rejected():
+    with pytest.raises(ConfigError, match="two stages are named 'clean'"):
+        Pipeline([Clean(), Clean()])
+
+
+def test_not_a_stage_rejected():
+    with pytest.raises(ConfigError, match="pipeline item 1 is str"):
+        Pipeline([Clean(), "tokenize"])
+
+
+def test_to_config_round_trip():
+    nlp = Pipeline([Clean(emoji="remove", normalize_repeats=3),
+                    KiwiTokenizer(pos=["NNG", "NNP"], lemmas=True, extra_stopwords=["영화"])],
+                   batch_size=7)
+    cfg = nlp.to_config()
+    assert cfg["pipeline"] == {"stages": ["clean", "kiwi"], "batch_size": 7}
+    assert cfg["stages"]["clean"]["emoji"] == "remove"
+    assert cfg["stages"]["kiwi"]["pos"] == ["NNG", "NNP"]
+    again = Pipeline.from_config(cfg)
+    assert again.to_config() == cfg
+    text = "영화 배우가 멋있다 ㅋㅋㅋㅋ 😀"
+    assert again(text).tokens == nlp(text).tokens
+
+
+def test_pipe_record_keeps_failing_row_in_place():
+    nlp = Pipeline([Clean(), create("test_fail_on.v1")])
+    docs = list(nlp.pipe(["좋은 영화", "최악의 영화", "괜찮다"], on_error="record"))
+    assert [d.text for d in docs] == ["좋은 영화", "최악의 영화", "괜찮다"]
+    assert [d.label for d in docs] == ["ok", None, "ok"]
+    assert docs[0].error is None and docs[2].error is None
+    assert docs[1].error.startswith("test_fail_on: ValueError: bad word")
+
+
+def test_pipe_raise_stops():
+    nlp = Pipeline([create("test_fail_on.v1")])
+    with pytest.raises(ValueError, match="bad word"):
+        list(nlp.pipe(["좋다", "최악"]))
+
+
+def test_usage_errors_are_not_recorded_per_row():
+    # A Kiwi that cannot be built is a configuration problem: it must stop the run,
+    # not turn every row into a failure.
+    nlp = Pipeline([KiwiTokenizer(user_words=["단어/NOTATAG"])])
+    with pytest.raises(ConfigError, match="user word '단어/NOTATAG'"):
+        list(nlp.pipe(["좋다", "나쁘다"], on_error="record"))
+
+
+def test_worker_that_cannot_rebuild_raises_instead_of_hanging():
+    @register("test_local_only.v1")
+    class LocalOnly(Stage):  # not importable by name from a worker process
+        def __init__(self):
+            pass
+
+        def process_batch(self, docs):
+            return docs
+
+    nlp = Pipeline([LocalOnly()])
+    assert [d.text for d in nlp.pipe(["가", "나"])] == ["가", "나"]
+    with pytest.raises(ConfigError, match="test_local_only.v1.*cannot be imported"):
+        list(nlp.pipe(["가", "나", "다"], batch_size=1, n_process=2))

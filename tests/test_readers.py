@@ -1,0 +1,236 @@
+"""kotext.io.readers / encoding: formats, folders, globs, stdin, datasets, encodings, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+
+import pytest
+
+from kotext import InputError
+from kotext.io.readers import ERROR_KEY, read, text_of
+
+
+def rows(spec, **kw):
+    return list(read(str(spec), **kw))
+
+
+def test_txt_lines_keep_empty_lines(write):
+    p = write("a.txt", "첫 줄\n\n셋째 줄\r\n넷째")
+    src = read(str(p))
+    assert src.columns == ["text"] and src.text_key == "text"
+    assert [r["text"] for r in src] == ["첫 줄", "", "셋째 줄", "넷째"]
+
+
+def test_txt_whole_file(write):
+    p = write("a.txt", "첫 줄\n둘째 줄\n")
+    assert rows(p, whole_file=True) == [{"text": "첫 줄\n둘째 줄\n"}]
+
+
+def test_empty_file(write):
+    src = read(str(write("e.txt", b"")))
+    assert list(src) == [] and src.text_key == "text"
+    src = read(str(write("e.csv", "id,document\n")), text_column="document")
+    assert list(src) == [] and src.columns == ["id", "document"]
+
+
+def test_csv_columns_carried(write):
+    p = write("r.csv", 'id,document,label\n1,"좋은, 영화",1\n2,"여러\n줄",0\n')
+    src = read(str(p))
+    assert src.text_key == "document" and src.columns == ["id", "document", "label"]
+    assert list(src) == [{"id": "1", "document": "좋은, 영화", "label": "1"},
+                         {"id": "2", "document": "여러\n줄", "label": "0"}]
+
+
+def test_tsv_quotes_are_text(write):
+    p = write("r.tsv", 'id\tdocument\n1\t"따옴표" 그대로\n')
+    assert rows(p) == [{"id": "1", "document": '"따옴표" 그대로'}]
+
+
+def test_csv_ragged_row_kept_with_error(write):
+    p = write("r.csv", "id,document,label\n1,좋다,1\n2,짧다\n3,나쁘다,0,extra\n4,끝,1\n")
+    out = rows(p)
+    assert [r["id"] for r in out] == ["1", "2", "3", "4"]
+    assert ERROR_KEY not in out[0] and ERROR_KEY not in out[3]
+    assert out[1][ERROR_KEY] == "ragged row at line 3: 2 fields, the header has 3"
+    assert out[1]["label"] == ""
+    assert "4 fields" in out[2][ERROR_KEY]
+
+
+def test_csv_unclosed_quote_is_a_clear_error(write):
+    p = write("r.csv", 'id,document\n1,좋다\n2,"안 닫힌 따옴표\n3,끝\n')
+    with pytest.raises(InputError, match="never closed.*--quoting none"):
+        rows(p)
+    # leniency is an explicit flag: quotes read as text, every row kept
+    out = rows(p, quoting="none")
+    assert [r["id"] for r in out] == ["1", "2", "3"]
+
+
+def test_csv_empty_cells_and_missing_column(write):
+    p = write("r.csv", "id,document,label\n1,,\n2,좋다,1\n")
+    out = rows(p)
+    assert out[0] == {"id": "1", "document": "", "label": ""}
+    with pytest.raises(InputError) as e:
+        read(str(p), text_column="review")
+    assert str(e.value) == (f"{p}: no column 'review'; columns are: id, document, label. "
+                            "Pass --text-column with one of them.")
+
+
+def test_csv_which_column(write):
+    p = write("r.csv", "a,b\n1,2\n")
+    with pytest.raises(InputError, match="which column holds the text.*a, b.*--text-column"):
+        read(str(p))
+
+
+def test_jsonl_text_field_nulls_and_bad_lines(write):
+    p = write("r.jsonl", '{"id": 1, "body": "좋은 영화", "meta": {"x": 1}}\n\n'
+                         '{"id": 2, "body": null}\nnot json\n[1, 2]\n{"id": 5, "body": "끝"}\n')
+    src = read(str(p), text_column="body")
+    out = list(src)
+    assert src.columns == ["id", "body", "meta"]
+    assert [r.get("id") for r in out] == [1, 2, None, None, 5]
+    assert out[0]["meta"] == {"x": 1}
+    assert out[1]["body"] is None and text_of(out[1]["body"]) == ""
+    assert out[2][ERROR_KEY].startswith("line 4: not valid JSON")
+    assert out[3][ERROR_KEY] == "line 5: expected a JSON object, got list"
+
+
+def test_parquet_with_nulls(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "r.parquet"
+    pq.write_table(pa.table({"id": [1, 2, 3], "text": ["좋다", None, "별로"],
+                             "score": [0.5, float("nan"), None]}), p)
+    out = rows(p)
+    assert [r["id"] for r in out] == [1, 2, 3]
+    assert out[1]["text"] is None and out[1]["score"] is None and out[2]["score"] is None
+
+
+def test_folder_and_glob(write, tmp_path):
+    write("d/b.txt", "둘\n셋\n")
+    write("d/a.txt", "하나\n")
+    write("d/sub/c.txt", "넷\n")
+    write("d/.hidden.txt", "숨김\n")
+    write("d/notes.md", "무시\n")
+    out = rows(tmp_path / "d")
+    assert [r["text"] for r in out] == ["하나", "둘", "셋", "넷"]
+    assert out[0]["source"].endswith("a.txt")
+    out = rows(tmp_path / "d" / "*.txt")
+    assert [r["text"] for r in out] == ["하나", "둘", "셋"]
+    with pytest.raises(InputError, match="matches no files"):
+        read(str(tmp_path / "d" / "*.csv"))
+    with pytest.raises(InputError, match="no .txt, .csv"):
+        read(str(write("empty/x.md", "x").parent))
+
+
+def test_stdin(monkeypatch):
+    data = "첫 줄\n둘째 줄\n".encode("cp949")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert [r["text"] for r in read("-")] == ["첫 줄", "둘째 줄"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"id,text\n1,\xec\xa2\x8b\n")))
+    assert rows("-", input_format="csv") == [{"id": "1", "text": "좋"}]
+
+
+def test_missing_path_suggests_hub_and_save_to_disk(tmp_path):
+    with pytest.raises(InputError, match="no such file or folder"):
+        read(str(tmp_path / "nope.csv"))
+    with pytest.raises(InputError) as e:
+        read("e9t/nsmc")
+    assert "hf:e9t/nsmc" in str(e.value) and "save_to_disk" in str(e.value)
+
+
+def test_datasets_save_to_disk(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"document": ["좋은 영화", None, "별로"], "label": [1, 0, 0]})
+    ds.save_to_disk(str(tmp_path / "ds"))
+    src = read(str(tmp_path / "ds"))
+    assert src.text_key == "document" and src.columns == ["document", "label"]
+    assert list(src) == [{"document": "좋은 영화", "label": 1}, {"document": None, "label": 0},
+                         {"document": "별로", "label": 0}]
+    dd = datasets.DatasetDict({"train": ds, "test": ds.select([2])})
+    dd.save_to_disk(str(tmp_path / "dd"))
+    assert [r["document"] for r in read(str(tmp_path / "dd"), split="test")] == ["별로"]
+    with pytest.raises(InputError, match="no split 'dev'; splits are: train, test"):
+        read(str(tmp_path / "dd"), split="dev")
+
+
+def test_hub_name_offline_says_save_to_disk(tmp_path):
+    pytest.importorskip("datasets")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "HF_HOME": str(tmp_path / "hf")}
+    code = "from kotext.io.readers import read\nread('hf:someone/korean-reviews')"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode != 0
+    assert "InputError" in r.stderr and "save_to_disk" in r.stderr
+
+
+# -- encodings ---------------------------------------------------------------------------
+TEXT = "영화가 정말 재밌어요\n배우 연기 최고\n"
+
+
+@pytest.mark.parametrize("data", [
+    TEXT.encode("utf-8"),
+    b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
+    TEXT.encode("cp949"),
+    TEXT.encode("euc-kr"),
+    unicodedata.normalize("NFD", TEXT).encode("utf-8"),
+])
+def test_encodings_detected(write, data):
+    out = rows(write("a.txt", data))
+    # text_of (what the runner uses for Doc.text) normalizes NFD to NFC
+    assert [text_of(r["text"]) for r in out] == ["영화가 정말 재밌어요", "배우 연기 최고"]
+
+
+def test_bom_csv_header(write):
+    p = write("r.csv", b"\xef\xbb\xbf" + "id,document\n1,좋다\n".encode())
+    src = read(str(p))
+    assert src.columns == ["id", "document"]
+
+
+def test_cp949_csv_other_columns_decoded(write):
+    p = write("r.csv", "이름,document\n홍길동,좋은 영화\n", encoding="cp949")
+    assert rows(p) == [{"이름": "홍길동", "document": "좋은 영화"}]
+
+
+def test_encoding_forced(write):
+    p = write("a.txt", TEXT, encoding="cp949")
+    assert rows(p, encoding="cp949")[0]["text"] == "영화가 정말 재밌어요"
+    with pytest.raises(InputError, match=r"not valid utf-8 .*--encoding cp949"):
+        rows(p, encoding="utf-8")
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        read(str(p), encoding="klingon")
+
+
+def test_cp949_after_a_utf8_head_suggests_encoding(write):
+    data = b"a\n" * 70000 + "한글".encode("cp949") + b"\n"
+    with pytest.raises(InputError, match="--encoding cp949"):
+        rows(write("a.txt", data))
+
+
+def test_binary_junk(write):
+    junk = bytes(range(256)) * 8
+    with pytest.raises(InputError, match="binary data"):
+        rows(write("junk.txt", junk))
+    with pytest.raises(InputError, match="not a readable parquet file"):
+        rows(write("junk.parquet", junk))
+
+
+def test_one_mb_single_line(write):
+    line = "가나다라마바사 " * (1_000_000 // 22 + 1)
+    out = rows(write("big.txt", line))
+    assert len(out) == 1 and out[0]["text"] == line
+    big = write("big.csv", f'id,text\n1,"{line}"\n2,끝\n')
+    assert [len(r["text"]) for r in rows(big)] == [len(line), 1]
+
+
+def test_jsonl_other_columns_nfc_untouched(write):
+    nfd = unicodedata.normalize("NFD", "한글")
+    p = write("r.jsonl", json.dumps({"text": nfd, "raw": nfd}) + "\n")
+    row = rows(p)[0]
+    assert text_of(row["text"]) == "한글"
+    assert row["raw"] == nfd  # the source row passes through untouched

@@ -1,0 +1,132 @@
+"""kiwi.v1: morphemes, offsets, sentences, POS filters, lemmas, stopwords, user words."""
+
+from __future__ import annotations
+
+import pytest
+
+from kotext import ConfigError, Doc, Pipeline
+from kotext.stages.clean import Clean
+from kotext.stages.tokenize import KiwiTokenizer
+
+TEXT = "배우 연기는 좋았는데 스토리가 지루했다. 그래도 추천합니다"
+
+
+def tok(text: str, **kw) -> Doc:
+    return KiwiTokenizer(**kw)(Doc(text=text))
+
+
+def test_morphemes_tags_and_offsets():
+    doc = tok(TEXT)
+    pairs = [(t.form, t.tag) for t in doc.tokens]
+    assert pairs[:3] == [("배우", "NNG"), ("연기", "NNG"), ("는", "JX")]
+    assert ("좋", "VA") in pairs
+    for t in doc.tokens:
+        assert 0 <= t.start < t.end <= len(TEXT)
+        if t.tag.startswith(("NN", "MAG", "SF", "JX", "JKS")):
+            assert TEXT[t.start:t.end] == t.form
+    assert doc.tokens_text().startswith("배우/NNG 연기/NNG 는/JX")
+
+
+def test_offsets_after_cleaning_point_into_clean_text():
+    nlp = Pipeline([Clean(), KiwiTokenizer()])
+    doc = nlp("<p>배우&amp;감독   연기가 좋았다 ㅋㅋㅋㅋ</p>")
+    assert doc.text == "배우&감독 연기가 좋았다 ㅋㅋ"
+    nouns = [t for t in doc.tokens if t.tag == "NNG"]
+    assert [doc.text[t.start:t.end] for t in nouns] == [t.form for t in nouns]
+
+
+def test_masks_stay_one_token():
+    doc = Pipeline([Clean(), KiwiTokenizer()])("문의 https://a.kr/x 또는 010-1234-5678 😀")
+    tags = {(t.form, t.tag) for t in doc.tokens}
+    assert ("[URL]", "W_URL") in tags and ("[PHONE]", "W_SERIAL") in tags
+    assert not any(t.form in ("URL", "PHONE", "[") for t in doc.tokens)
+
+
+def test_sentences_and_line_boundaries():
+    doc = tok("첫 문장입니다. 둘째 문장입니다\n줄이 바뀌면\n새 문장")
+    texts = [s.text for s in doc.sentences]
+    assert texts == ["첫 문장입니다.", "둘째 문장입니다", "줄이 바뀌면", "새 문장"]
+    for s in doc.sentences:
+        assert doc.text[s.start:s.end] == s.text
+        first, last = s.tokens
+        assert all(s.start <= t.start and t.end <= s.end for t in doc.tokens[first:last])
+    assert doc.sentences[-1].tokens[1] == len(doc.tokens)
+
+
+def test_sentences_off_and_empty_text():
+    assert tok(TEXT, sentences=False).sentences is None
+    doc = tok("")
+    assert doc.tokens == [] and doc.sentences == []
+
+
+@pytest.mark.parametrize("pos, allowed", [
+    (["NNG", "NNP"], ("NNG", "NNP")),
+    ("NNG,NNP", ("NNG", "NNP")),
+    ("nouns", ("NNG", "NNP")),
+    (["predicates"], ("VV", "VA")),
+    (["VA"], ("VA",)),
+])
+def test_pos_filter(pos, allowed):
+    doc = tok(TEXT, pos=pos)
+    assert doc.tokens
+    assert all(t.tag.startswith(allowed) for t in doc.tokens)
+
+
+def test_pos_filter_keeps_sentences_whole():
+    doc = tok("배우가 좋다. 영화는 별로", pos="nouns")
+    assert [s.text for s in doc.sentences] == ["배우가 좋다.", "영화는 별로"]
+    assert [doc.tokens[i].form for i in range(*doc.sentences[1].tokens)] == ["영화"]
+
+
+def test_content_preset():
+    tags = {t.tag for t in tok(TEXT, pos="content").tokens}
+    assert tags and not tags & {"JX", "JKS", "EF", "EC", "SF"}
+
+
+def test_bad_pos():
+    with pytest.raises(ConfigError, match="'명사' is not a tag prefix .*nouns"):
+        KiwiTokenizer(pos=["명사"])
+
+
+def test_lemmas():
+    doc = tok("연기가 좋았고 영화를 봤다", lemmas=True)
+    assert "좋다/VA" in doc.tokens_text()
+    assert "보다/VV" in doc.tokens_text()
+    assert "연기/NNG" in doc.tokens_text()
+    plain = tok("연기가 좋았고", lemmas=False)
+    assert "좋/VA" in plain.tokens_text()
+
+
+def test_default_stopwords_and_extra():
+    base = {(t.form, t.tag) for t in tok("영화가 정말 좋았는데 배우가 별로다").tokens}
+    assert ("가", "JKS") in base
+    sw = {(t.form, t.tag) for t in tok("영화가 정말 좋았는데 배우가 별로다", stopwords=True).tokens}
+    assert ("가", "JKS") not in sw and ("영화", "NNG") in sw
+    extra = tok("영화가 정말 좋았는데 배우가 별로다", stopwords=True,
+                extra_stopwords=["영화", "배우/NNG"]).tokens
+    forms = [t.form for t in extra]
+    assert "영화" not in forms and "배우" not in forms and "정말" in forms
+
+
+def test_user_words_and_user_dict(write):
+    word = "뽀로롱맛집"
+    before = tok(f"{word}에 갔다")
+    assert (word, "NNP") not in {(t.form, t.tag) for t in before.tokens}
+    d = write("dict.tsv", "꾸르잼뽀짝\tNNG\t0\n")
+    # one Kiwi with both, to keep the suite fast
+    doc = tok(f"{word}에 갔다\n꾸르잼뽀짝 영화", user_words=[f"{word}/NNP"], user_dict=str(d))
+    assert (doc.tokens[0].form, doc.tokens[0].tag) == (word, "NNP")
+    assert ("꾸르잼뽀짝", "NNG") in {(t.form, t.tag) for t in doc.tokens}
+
+
+def test_user_dict_missing_names_format(tmp_path):
+    with pytest.raises(ConfigError, match=r"user_dict not found: .*WORD<TAB>TAG"):
+        KiwiTokenizer(user_dict=str(tmp_path / "nope.tsv"))
+
+
+def test_batch_equals_single():
+    t = KiwiTokenizer(lemmas=True)
+    texts = [TEXT, "", "둘째 문서\n두 줄", TEXT]
+    batch = t.process_batch([Doc(text=x) for x in texts])
+    assert [d.tokens for d in batch] == [t(Doc(text=x)).tokens for x in texts]
+    assert batch[0].tokens == batch[3].tokens

@@ -1,0 +1,165 @@
+"""kotext.io.writers: formats, columns, atomic output, checkpoints for --resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from kotext import UsageError
+from kotext.io.writers import Writer
+
+COLS = ["id", "document", "clean_text", "tokens", "error"]
+ROWS = [
+    {"id": "1", "document": "좋은, \"영화\"", "clean_text": "좋은, \"영화\"", "tokens": "좋/VA",
+     "error": None},
+    {"id": "2", "document": "여러\n줄", "clean_text": None, "tokens": None,
+     "error": "tokenize: ValueError: x"},
+]
+
+
+def write_all(path, rows=ROWS, cols=COLS, **kw):
+    w = Writer(path, None, cols, **kw)
+    w.write_rows(rows)
+    w.close()
+    return path
+
+
+def test_csv_round_trip(tmp_path):
+    p = write_all(tmp_path / "o.csv")
+    with open(p, encoding="utf-8", newline="") as f:
+        got = list(csv.reader(f))
+    assert got[0] == COLS
+    assert got[1] == ["1", "좋은, \"영화\"", "좋은, \"영화\"", "좋/VA", ""]
+    assert got[2] == ["2", "여러\n줄", "", "", "tokenize: ValueError: x"]
+    assert not (tmp_path / "o.csv.part").exists()
+    assert not (tmp_path / "o.csv.part.json").exists()
+
+
+def test_tsv_and_utf8_sig(tmp_path):
+    p = write_all(tmp_path / "o.tsv", encoding="utf-8-sig")
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfid\tdocument\t")
+    assert raw.count(b"\xef\xbb\xbf") == 1
+
+
+def test_jsonl_keeps_types_and_nan_is_null(tmp_path):
+    rows = [{"id": 1, "document": "좋다", "vals": [1, 2], "x": float("nan"), "error": None}]
+    p = write_all(tmp_path / "o.jsonl", rows=rows, cols=["id", "document", "vals", "x", "error"])
+    line = p.read_text(encoding="utf-8")
+    assert json.loads(line) == {"id": 1, "document": "좋다", "vals": [1, 2], "x": None,
+                                "error": None}
+    assert "NaN" not in line and "좋다" in line  # real JSON, Korean not escaped
+
+
+def test_parquet_types_across_batches(tmp_path):
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "o.parquet"
+    w = Writer(p, None, ["id", "tokens", "score", "error"])
+    # first batch: no errors yet (null column), mixed-type token lists (JSON tokens)
+    w.write_rows([{"id": 1, "tokens": [["좋다", "VA", 0, 1]], "score": 0.5, "error": None}])
+    w.write_rows([{"id": 2, "tokens": None, "score": None, "error": "tokenize: boom"},
+                  {"id": 3, "tokens": [["영화", "NNG", 0, 2]], "score": float("nan"),
+                   "error": None}])
+    assert not p.exists()  # only published when closed
+    w.close()
+    t = pq.read_table(p).to_pylist()
+    assert [r["id"] for r in t] == [1, 2, 3]
+    assert t[1]["error"] == "tokenize: boom"
+    assert json.loads(t[0]["tokens"]) == [["좋다", "VA", 0, 1]]
+    assert t[2]["score"] is None
+
+
+def test_parquet_empty_output_is_valid(tmp_path):
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "o.parquet"
+    Writer(p, None, ["text", "error"]).close()
+    assert pq.read_table(p).column_names == ["text", "error"]
+
+
+def test_text_format(tmp_path):
+    p = tmp_path / "o.txt"
+    w = Writer(p, None, COLS, text_key="tokens")
+    w.write_rows(ROWS)
+    w.close()
+    assert p.read_text(encoding="utf-8") == "좋/VA\n\n"  # a failed row is an empty line
+
+
+def test_not_ok_leaves_part_and_checkpoint(tmp_path):
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS[:1])
+    w.close(ok=False)
+    assert not p.exists()
+    state = json.loads((tmp_path / "o.csv.part.json").read_text())
+    assert state["rows"] == 1 and state["columns"] == COLS
+    assert (tmp_path / "o.csv.part").stat().st_size == state["bytes"]
+
+
+def test_resume_truncates_to_checkpoint(tmp_path):
+    p = tmp_path / "o.jsonl"
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS[:1])
+    w._f.write('{"half a row')  # interrupted in the middle of a write
+    w._f.flush()
+    w.close(ok=False)
+    w = Writer(p, None, COLS, resume=True)
+    assert w.rows_done == 1
+    w.write_rows(ROWS[1:])
+    w.close()
+    got = [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in got] == ["1", "2"]
+
+
+def test_resume_csv_no_second_header(tmp_path):
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS, encoding="utf-8-sig")
+    w.write_rows(ROWS[:1])
+    w.close(ok=False)
+    w = Writer(p, None, COLS, resume=True, encoding="utf-8-sig")
+    w.write_rows(ROWS[1:])
+    w.close()
+    with open(p, encoding="utf-8-sig", newline="") as f:
+        got = list(csv.reader(f))
+    assert [r[0] for r in got] == ["id", "1", "2"]
+    assert p.read_bytes().count(b"\xef\xbb\xbf") == 1
+
+
+def test_fresh_start_removes_stale_checkpoint(tmp_path):
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS)
+    w.close(ok=False)  # an interrupted run with 2 rows
+    w = Writer(p, None, COLS)  # started again without --resume, interrupted at once
+    w.close(ok=False)
+    w = Writer(p, None, COLS, resume=True)
+    assert w.rows_done == 0
+
+
+def test_resume_refuses_other_columns(tmp_path):
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS)
+    w.close(ok=False)
+    with pytest.raises(UsageError, match="written with other columns or format; delete it"):
+        Writer(p, None, COLS + ["label"], resume=True)
+
+
+def test_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="--resume needs an output file"):
+        Writer(None, "csv", COLS, resume=True)
+    with pytest.raises(UsageError, match="parquet cannot be written to stdout"):
+        Writer(None, "parquet", COLS)
+    with pytest.raises(UsageError, match="--format 'xml'"):
+        Writer(tmp_path / "o.xml", "xml", COLS)
+
+
+def test_stdout(capsys):
+    w = Writer(None, "jsonl", COLS)
+    w.write_rows(ROWS)
+    w.close()
+    out = capsys.readouterr().out.splitlines()
+    assert [json.loads(x)["id"] for x in out] == ["1", "2"]
