@@ -1,0 +1,118 @@
+"""Which morphemes pushed a prediction toward which label."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+from .doc import Doc, Token
+
+
+@dataclass
+class Explanation:
+    doc: Doc
+    labels: list[str]
+    probs: list[float]
+    # per token: contribution (log-odds) toward each label, relative to the others
+    token_scores: list[tuple[Token, dict[str, float]]]
+
+    @property
+    def label(self) -> str:
+        return self.labels[int(np.argmax(self.probs))]
+
+    def top(self, label: str, n: int = 5) -> list[tuple[Token, float]]:
+        ranked = sorted(((t, s[label]) for t, s in self.token_scores), key=lambda x: -x[1])
+        return [(t, v) for t, v in ranked[:n] if v > 0]
+
+
+def explain(pipeline, text: str) -> Explanation:
+    """``pipeline`` ends in a classifier stage whose model supports attributions."""
+    clf_stage = pipeline.stages[-1]
+    model = clf_stage.classifier
+    if not hasattr(model, "attributions"):
+        from .errors import UsageError
+
+        raise UsageError(f"model method {model.method!r} cannot explain its predictions")
+    doc = Doc(text=text)
+    for st in pipeline.stages[:-1]:
+        doc = st(doc)
+    spans, probs = model.attributions(doc)
+    labels = clf_stage.labels
+    k = len(labels)
+    toks = doc.tokens or []
+    acc = np.zeros((len(toks), k), dtype=np.float64)
+    starts = np.array([t.start for t in toks])
+    ends = np.array([t.end for t in toks])
+    for a, b, w in spans:
+        hit = np.nonzero((starts < b) & (ends > a))[0]
+        if len(hit):
+            acc[hit] += np.asarray(w, dtype=np.float64) / len(hit)
+    if k > 1:  # toward a label = its contribution minus the others' mean
+        rel = acc - (acc.sum(axis=1, keepdims=True) - acc) / (k - 1)
+    else:
+        rel = acc
+    token_scores = [(t, {lab: float(rel[i, j]) for j, lab in enumerate(labels)})
+                    for i, t in enumerate(toks)]
+    return Explanation(doc, labels, [float(p) for p in probs], token_scores)
+
+
+def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
+    import click
+
+    label = ex.label
+    lines = [f"{label}  {max(ex.probs):.3f}   " + "  ".join(
+        f"{lab}={p:.3f}" for lab, p in zip(ex.labels, ex.probs))]
+    # the text with each morpheme coloured: green toward the predicted label, red against
+    text, pos, out = ex.doc.text, 0, []
+    scale = max((abs(s[label]) for _, s in ex.token_scores), default=1.0) or 1.0
+    for t, s in ex.token_scores:
+        if t.start < pos:
+            continue
+        out.append(text[pos:t.start])
+        v = s[label] / scale
+        piece = text[t.start:t.end]
+        if color and abs(v) > 0.15:
+            piece = click.style(piece, fg="green" if v > 0 else "red", bold=abs(v) > 0.5)
+        out.append(piece)
+        pos = t.end
+    out.append(text[pos:])
+    lines.append("".join(out))
+    for lab in ex.labels:
+        top = ex.top(lab, n)
+        if top:
+            lines.append(f"toward {lab}: " + ", ".join(
+                f"{t.form}/{t.tag} {v:+.2f}" for t, v in top))
+    return "\n".join(lines)
+
+
+def to_html(ex: Explanation) -> str:
+    label = ex.label
+    scale = max((abs(s[label]) for _, s in ex.token_scores), default=1.0) or 1.0
+    text, pos, out = ex.doc.text, 0, []
+    for t, s in ex.token_scores:
+        if t.start < pos:
+            continue
+        out.append(html.escape(text[pos:t.start]))
+        v = s[label] / scale
+        rgb = "46,160,67" if v > 0 else "215,58,73"
+        tip = ", ".join(f"{lab} {x:+.3f}" for lab, x in s.items())
+        out.append(f'<span style="background:rgba({rgb},{abs(v):.2f})" '
+                   f'title="{html.escape(t.form)}/{t.tag}: {html.escape(tip)}">'
+                   f"{html.escape(text[t.start:t.end])}</span>")
+        pos = t.end
+    out.append(html.escape(text[pos:]))
+    rows = "".join(
+        f"<tr><td>{html.escape(lab)}</td><td>{p:.3f}</td><td>"
+        + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}" for t, v in ex.top(lab, 10))
+        + "</td></tr>" for lab, p in zip(ex.labels, ex.probs))
+    return (
+        "<!doctype html><html lang=ko><meta charset=utf-8><title>kotext explain</title>"
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:2}"
+        "span{border-radius:3px;padding:1px 0}td{padding:0 1em 0 0;vertical-align:top}</style>"
+        f"<h1>{html.escape(label)} ({max(ex.probs):.3f})</h1><p>{''.join(out)}</p>"
+        "<p>Green pushed toward the predicted label, red against it (hover for values).</p>"
+        f"<table><tr><th>label</th><th>p</th><th>morphemes toward it</th></tr>{rows}</table>"
+        "</html>\n"
+    )

@@ -1,0 +1,145 @@
+"""Model folders: ``config.json`` + weights in a safe format + a model card.
+
+Nothing is ever unpickled. A folder that is missing, incomplete or written by an
+incompatible version gets an error naming the file that is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .config import bundled_dir
+from .errors import ModelError
+
+FORMAT_VERSION = 1
+DEFAULT_SENTIMENT = "sentiment-ko"
+
+
+def resolve_model(name_or_path: str | os.PathLike) -> Path:
+    """A folder path, or the name of a shipped model under ``models/``."""
+    p = Path(name_or_path)
+    if p.is_dir():
+        return p
+    shipped = bundled_dir("models") / str(name_or_path)
+    if shipped.is_dir() and os.sep not in str(name_or_path):
+        return shipped
+    names = sorted(d.name for d in bundled_dir("models").iterdir() if d.is_dir()) \
+        if bundled_dir("models").is_dir() else []
+    raise ModelError(
+        f"model folder not found: {name_or_path}. Give a folder written by `kotext train` "
+        f"(with config.json), or a shipped model: {', '.join(names) or 'none installed'}."
+    )
+
+
+KOTEXT_JSON = "kotext.json"  # kotext's metadata beside a transformers config.json
+
+
+def transformers_config(cfg: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """kotext's view of a plain transformers folder (no kotext.json): a fine-tuned
+    sequence classifier becomes method "transformer" with its id2label names."""
+    archs = cfg.get("architectures") or []
+    id2label = cfg.get("id2label") or {}
+    if any(str(a).endswith("ForSequenceClassification") for a in archs) and id2label:
+        try:
+            labels = [str(id2label[k]) for k in sorted(id2label, key=int)]
+        except (TypeError, ValueError):
+            raise ModelError(f"{folder / 'config.json'}: id2label keys are not numbers") from None
+        return {"kotext": {"format": FORMAT_VERSION, "kind": "classifier"},
+                "method": "transformer", "labels": labels, "preprocess": [],
+                "name": folder.name}
+    return cfg  # e.g. a pre-trained encoder: the caller knows what to do with it
+
+
+def read_config(folder: Path) -> dict[str, Any]:
+    """kotext's metadata of a model folder: ``kotext.json`` when there is one (transformers
+    folders, whose ``config.json`` is the transformers config), else ``config.json``."""
+    if (folder / KOTEXT_JSON).is_file() and (folder / "config.json").is_file():
+        path = folder / KOTEXT_JSON
+    else:
+        path = folder / "config.json"
+    if not path.is_file():
+        raise ModelError(f"{folder}: no config.json; this is not a kotext model folder "
+                         f"(train one with `kotext train classifier`)")
+    try:
+        cfg = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelError(f"{path}: not valid JSON ({e}); the model folder is damaged, "
+                         f"retrain or copy it again") from None
+    if not isinstance(cfg, dict):
+        raise ModelError(f"{path}: expected a JSON object")
+    if "model_type" in cfg and "kotext" not in cfg:
+        return transformers_config(cfg, folder)  # a transformers folder without kotext.json
+    version = cfg.get("kotext", {}).get("format") if isinstance(cfg.get("kotext"), dict) else None
+    if version is None:
+        raise ModelError(f"{path}: no kotext.format entry; not a kotext model folder")
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"{path}: model format {version} is newer than this kotext understands "
+            f"({FORMAT_VERSION}); upgrade kotext (pip install -U kotext)"
+        )
+    return cfg
+
+
+def require_files(folder: Path, names: list[str]) -> None:
+    for name in names:
+        if not (folder / name).is_file():
+            raise ModelError(f"{folder}: missing {name}; the model folder is incomplete "
+                             f"(copy the whole folder, or retrain)")
+
+
+def load_arrays(path: Path) -> dict[str, Any]:
+    from safetensors.numpy import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as e:  # noqa: BLE001 - any decoding problem is a damaged file
+        raise ModelError(f"{path}: cannot read the weights ({e}); the file is damaged, "
+                         f"retrain or copy it again") from None
+
+
+class ModelWriter:
+    """Write a model folder atomically: into a temporary sibling, renamed at the end."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", dir=self.folder.parent))
+
+    def write_json(self, name: str, obj: Any) -> None:
+        (self.tmp / name).write_text(json.dumps(obj, ensure_ascii=False, indent=2) + "\n",
+                                     encoding="utf-8")
+
+    def write_text(self, name: str, text: str) -> None:
+        (self.tmp / name).write_text(text, encoding="utf-8")
+
+    def write_arrays(self, name: str, arrays: dict[str, Any]) -> None:
+        from safetensors.numpy import save_file
+
+        save_file(arrays, str(self.tmp / name))
+
+    def path(self, name: str) -> Path:
+        return self.tmp / name
+
+    def commit(self) -> Path:
+        # mkdtemp makes a private folder: give the model the usual permissions
+        os.chmod(self.tmp, 0o755)
+        for f in self.tmp.rglob("*"):
+            os.chmod(f, 0o755 if f.is_dir() else 0o644)
+        if self.folder.exists():
+            old = self.folder.with_name(self.folder.name + ".old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(self.folder, old)
+            os.replace(self.tmp, self.folder)
+            shutil.rmtree(old)
+        else:
+            os.replace(self.tmp, self.folder)
+        return self.folder
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""Classification stage ``classifier.v1``: a label and its probability for each document."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ..doc import Doc
+from ..errors import ConfigError
+from ..modelio import read_config, resolve_model
+from .base import Stage
+
+RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
+
+
+class Classifier(Stage):
+    """Assigns ``label`` and ``scores`` (a probability per label) from a model folder
+    written by ``kotext train classifier`` (or a shipped model's name, e.g. ``sentiment-ko``).
+
+    The model records the cleaning and tokenization it was trained with; a pipeline whose
+    earlier stages differ fails when it is built, instead of silently predicting worse.
+    """
+
+    factory = "classifier.v1"
+    assigns = frozenset({"label", "scores"})
+    path_params: ClassVar[tuple[str, ...]] = ("model",)
+
+    param_help = {"quantize": "transformer models on the CPU: int8 dynamic quantization "
+                              "(faster, a little less accurate)",
+                  "device": "transformer models: cpu, cuda or cuda:N (default: a GPU when "
+                            "there is one)"}
+
+    def __init__(self, model: str = "sentiment-ko", quantize: bool = False,
+                 device: str | None = None):
+        self.model = model
+        self.quantize = quantize
+        self.device = device
+        self._folder = resolve_model(model)
+        self._config = read_config(self._folder)
+        if "labels" not in self._config:  # e.g. a pre-trained encoder (kotext pretrain)
+            from ..classifiers import load_classifier
+
+            load_classifier(self._folder)  # raises the error that says what to do
+        self._model = None
+        feats = self._config.get("features", {})
+        needs_tokens = bool(feats.get("morph_ngrams", [0, 0])[-1]) or \
+            self._config.get("requires_tokens", False)
+        self.requires = frozenset({"text", "tokens"} if needs_tokens else {"text"})
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(x) for x in self._config["labels"]]
+
+    @property
+    def preprocess(self) -> list[dict[str, Any]]:
+        """The stages (factory + options) the model was trained behind."""
+        return self._config.get("preprocess", [])
+
+    def check_pipeline(self, before: list[Stage]) -> None:
+        for want in self.preprocess:
+            factory = want.get("factory")
+            have = [s for s in before if s.factory == factory]
+            if not have:
+                raise ConfigError(
+                    f"stage '{self.name}': model {self.model} was trained behind a {factory} "
+                    f"stage, which this pipeline lacks; add it with the options in "
+                    f"{self._folder / 'config.json'} (or build the pipeline with "
+                    f"kotext.classify_pipeline(model))"
+                )
+            got = have[-1].to_config()
+            for key, val in want.items():
+                if key in RUNTIME_OPTIONS or key == "factory":
+                    continue
+                if got.get(key) != val:
+                    raise ConfigError(
+                        f"stage '{self.name}': model {self.model} was trained with "
+                        f"{factory} option {key}={val!r}, but stage '{have[-1].name}' has "
+                        f"{key}={got.get(key)!r}. Use the model's setting or retrain."
+                    )
+
+    @property
+    def classifier(self):
+        if self._model is None:
+            from ..classifiers import load_classifier
+
+            self._model = load_classifier(self._folder, quantize=self.quantize,
+                                          device=self.device)
+        return self._model
+
+    def process_batch(self, docs: list[Doc]) -> list[Doc]:
+        if not docs:
+            return docs
+        probs = self.classifier.predict_proba(docs)
+        labels = self.labels
+        for doc, p in zip(docs, probs.tolist()):
+            best = max(range(len(p)), key=p.__getitem__)
+            doc.label = labels[best]
+            doc.scores = dict(zip(labels, p))
+        return docs
+
+
+def classify_pipeline(model: str = "sentiment-ko", batch_size: int = 1000,
+                      quantize: bool = False, device: str | None = None):
+    """The pipeline a model was trained behind, ending in its classifier stage."""
+    from .. import registry
+    from ..pipeline import Pipeline
+
+    clf = Classifier(model, quantize=quantize, device=device)
+    clf.name = "classify"
+    stages = []
+    for cfg in clf.preprocess:
+        cfg = dict(cfg)
+        factory = cfg.pop("factory")
+        stages.append(registry.create(factory, name=factory.split(".")[0].replace(
+            "kiwi", "tokenize"), **cfg))
+    return Pipeline([*stages, clf], batch_size=batch_size)

@@ -1,0 +1,1 @@
+"""Trainers: ``kotext train classifier`` and friends."""

@@ -1,0 +1,58 @@
+"""Model cards: what a model is, what it was trained on, how well it does, how to rebuild it."""
+
+from __future__ import annotations
+
+import platform
+from typing import Any
+
+
+def _metrics_table(rep: dict[str, Any] | None) -> str:
+    if not rep:
+        return "(no held-out evaluation)"
+    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for lab in rep["labels"]:
+        c = rep["per_class"][lab]
+        rows.append(f"| {lab} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} "
+                    f"| {c['support']} |")
+    return (f"accuracy **{rep['accuracy']:.4f}**, macro-F1 **{rep['macro_f1']:.4f}** "
+            f"on {rep['n']} held-out rows\n\n" + "\n".join(rows))
+
+
+def model_card(*, name: str, method: str, description: str, labels: list[str],
+               data: str, counts: dict[str, int], validation: dict[str, Any] | None,
+               extra_eval: dict[str, dict[str, Any]] | None, command: str, params: dict[str, Any],
+               size_mb: float, licence: str = "MIT (the model); see the data's own licence",
+               limits: str = "") -> str:
+    from .. import __version__
+
+    lines = [
+        f"# {name}", "",
+        description, "",
+        "## Model", "",
+        f"- method: `{method}`",
+        f"- labels: {', '.join(f'`{x}`' for x in labels)}",
+        f"- size: {size_mb:.1f} MB (safetensors + JSON; no pickle)",
+        f"- trained with kotext {__version__} on Python {platform.python_version()}",
+        "- parameters: " + ", ".join(f"`{k}={v}`" for k, v in params.items()),
+        "",
+        "## Training data", "",
+        data, "",
+        "rows per label: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), "",
+        "## Evaluation", "",
+        "Validation split:", "",
+        _metrics_table(validation), "",
+    ]
+    for title, rep in (extra_eval or {}).items():
+        lines += [f"{title}:", "", _metrics_table(rep), ""]
+    lines += [
+        "## Reproduce", "",
+        "```bash", command, "```", "",
+        "The same command with the same data and seed gives the same weights.", "",
+        "## Limits", "",
+        limits or "Trained on one domain; expect lower accuracy on text unlike the training "
+                  "data. Check it on a sample of your own labeled data with `kotext evaluate`.",
+        "",
+        "## Licence", "",
+        licence, "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""Labeled data for training and evaluation: read, map labels, split."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+from ..io.readers import read, text_of
+
+DROP = "drop"
+
+
+def parse_label_map(spec: str | None) -> list[tuple[float | str, float | str | None, str]]:
+    """``"1-4=negative,5-8=drop,9-10=positive"`` or ``"0=negative,1=positive"``.
+
+    A key is a value or a numeric range ``lo-hi`` (inclusive); ``drop`` removes the rows.
+    """
+    if not spec:
+        return []
+    rules = []
+    for part in spec.split(","):
+        key, sep, val = part.partition("=")
+        key, val = key.strip(), val.strip()
+        if not sep or not key or not val:
+            raise UsageError(f"--label-map {spec!r}: each item is KEY=LABEL, e.g. "
+                             "1-4=negative,9-10=positive,5-8=drop")
+        m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)", key)
+        if m:
+            rules.append((float(m.group(1)), float(m.group(2)), val))
+        else:
+            rules.append((key, None, val))
+    return rules
+
+
+def map_label(raw: str, rules) -> str | None:
+    if not rules:
+        return raw
+    for lo, hi, val in rules:
+        if hi is None:
+            if raw == lo:
+                return val
+        else:
+            try:
+                x = float(raw)
+            except ValueError:
+                continue
+            if lo <= x <= hi:
+                return val
+    return None
+
+
+@dataclass
+class LabeledData:
+    texts: list[str]
+    labels: list[str]
+    dropped: int = 0
+
+    def counts(self) -> Counter:
+        return Counter(self.labels)
+
+
+def read_labeled(spec: str, *, text_column: str | None, label_column: str,
+                 encoding: str | None = None, label_map: str | None = None,
+                 drop_blank_labels: bool = False, input_format: str | None = None,
+                 limit: int | None = None) -> LabeledData:
+    rules = parse_label_map(label_map)
+    src = read(spec, text_column=text_column, encoding=encoding, input_format=input_format)
+    if label_column not in src.columns:
+        raise InputError(f"{spec}: no label column '{label_column}'; columns are: "
+                         f"{', '.join(src.columns)}. Pass --label-column with one of them.")
+    texts, labels = [], []
+    blank_rows: list[int] = []
+    unmapped: Counter = Counter()
+    dropped = 0
+    for i, row in enumerate(src, 1):
+        raw = row.get(label_column)
+        raw = "" if raw is None else str(raw).strip()
+        if raw.endswith(".0") and raw[:-2].lstrip("-").isdigit():
+            raw = raw[:-2]  # 1.0 from a float column is the label 1
+        if not raw or raw.lower() == "nan":
+            blank_rows.append(i)
+            continue
+        lab = map_label(raw, rules)
+        if lab is None:
+            unmapped[raw] += 1
+            continue
+        if lab == DROP:
+            dropped += 1
+            continue
+        texts.append(text_of(row.get(src.text_key)))
+        labels.append(lab)
+        if limit and len(texts) >= limit:
+            break
+    if blank_rows and not drop_blank_labels:
+        raise InputError(
+            f"{spec}: {len(blank_rows)} rows have no label in column '{label_column}' (first "
+            f"at data row {blank_rows[0]}). Fill them, or pass --drop-blank-labels to leave "
+            f"them out."
+        )
+    if unmapped:
+        vals = ", ".join(f"{k!r} ({v})" for k, v in unmapped.most_common(5))
+        raise InputError(f"--label-map does not cover these labels: {vals}. Add them, or "
+                         f"map them to drop (e.g. 5-8=drop).")
+    dropped += len(blank_rows)
+    if not texts:
+        raise InputError(f"{spec}: no labeled rows to use")
+    return LabeledData(texts, labels, dropped)
+
+
+def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation), each class split in the same proportion."""
+    rng = np.random.default_rng(seed)
+    y = np.asarray(labels)
+    tr, va = [], []
+    for lab in sorted(set(labels)):
+        idx = np.nonzero(y == lab)[0]
+        rng.shuffle(idx)
+        k = int(round(len(idx) * fraction))
+        if fraction > 0 and len(idx) >= 2:
+            k = max(1, min(k, len(idx) - 1))
+        else:
+            k = 0
+        va.append(idx[:k])
+        tr.append(idx[k:])
+    return np.sort(np.concatenate(tr)), np.sort(np.concatenate(va))

@@ -1,0 +1,213 @@
+"""Classifier: train -> save -> load -> classify/evaluate/explain, and the errors around it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kotext
+from kotext.errors import ConfigError, InputError, ModelError
+from kotext.stages.classify import classify_pipeline
+from kotext.training.classifier import train_classifier
+from kotext.training.data import LabeledData, map_label, parse_label_map, read_labeled
+
+POS = ["정말 재밌는 영화였어요", "배우 연기가 최고였다", "감동적이고 아름다운 영화", "또 보고 싶은 영화",
+       "음악이 너무 좋았어요", "강력 추천합니다", "완전 꿀잼 ㅋㅋ", "가족이랑 보기 좋은 따뜻한 영화",
+       "연출이 훌륭하고 재밌다", "인생 영화 등극", "배우들 연기 정말 좋았다", "마지막 장면 감동"]
+NEG = ["정말 지루한 영화였어요", "배우 연기가 최악이었다", "시간이 아까운 영화", "다시는 보고 싶지 않다",
+       "스토리가 너무 지루했다", "돈 아깝다", "완전 노잼 ㅡㅡ", "보다가 잠들었다",
+       "연출이 엉망이고 지루하다", "최악의 영화", "배우들 연기 정말 별로", "결말이 허무하다"]
+TEXTS = POS + NEG
+LABELS = ["positive"] * len(POS) + ["negative"] * len(NEG)
+SMALL = {"bits": 14, "C": 4.0}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("models") / "tiny"
+    train_classifier(LabeledData(TEXTS, LABELS), out, val_fraction=0.0, seed=1,
+                     params=dict(SMALL), command="kotext train classifier --train tiny.csv")
+    return out
+
+
+def test_model_folder_has_config_weights_and_card(model_dir):
+    names = sorted(p.name for p in model_dir.iterdir())
+    assert names == ["README.md", "config.json", "weights.safetensors"]
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    assert cfg["method"] == "linear" and cfg["labels"] == ["negative", "positive"]
+    factories = [s["factory"] for s in cfg["preprocess"]]
+    assert factories == ["clean.v1", "kiwi.v1"]
+    assert cfg["preprocess"][0]["urls"] == "mask"  # the exact cleaning settings are recorded
+    card = (model_dir / "README.md").read_text(encoding="utf-8")
+    assert "kotext train classifier --train tiny.csv" in card and "## Evaluation" in card
+
+
+def test_same_seed_same_model_and_validation_split(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        cfg = train_classifier(LabeledData(TEXTS, LABELS), out, val_fraction=0.25, seed=3,
+                               params=dict(SMALL))
+    assert (a / "weights.safetensors").read_bytes() == (b / "weights.safetensors").read_bytes()
+    val = cfg["metrics"]["validation"]
+    assert val["n"] == 6 and val["per_class"]["positive"]["support"] == 3  # stratified
+
+
+def test_learns_and_round_trips(model_dir):
+    nlp = kotext.load(model_dir)  # a model folder loads as its whole pipeline
+    docs = list(nlp.pipe(TEXTS))
+    acc = np.mean([d.label == y for d, y in zip(docs, LABELS)])
+    assert acc >= 0.9
+    for d in docs:
+        assert set(d.scores) == {"negative", "positive"}
+        assert d.score == max(d.scores.values())
+        assert abs(sum(d.scores.values()) - 1) < 1e-5
+    # a second load predicts exactly the same probabilities
+    again = [d.scores for d in classify_pipeline(str(model_dir)).pipe(TEXTS)]
+    assert again == [d.scores for d in docs]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "good movie", "12345", "가" * 100_000])
+def test_odd_texts_get_a_label(model_dir, text):
+    d = kotext.load(model_dir)(text)
+    assert d.error is None and d.label in ("negative", "positive") and 0 <= d.score <= 1
+
+
+def test_missing_incomplete_and_newer_models(model_dir, tmp_path):
+    with pytest.raises(ModelError, match="model folder not found"):
+        classify_pipeline(str(tmp_path / "nope"))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((model_dir / "config.json").read_text("utf-8"), "utf-8")
+    with pytest.raises(ModelError, match="missing weights.safetensors"):
+        kotext.load(broken)("좋다")
+    (broken / "weights.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ModelError, match="weights.safetensors: cannot read"):
+        kotext.load(broken)("좋다")
+    (broken / "config.json").write_text("{not json", "utf-8")
+    with pytest.raises(ModelError, match="config.json: not valid JSON"):
+        classify_pipeline(str(broken))
+    cfg = json.loads((model_dir / "config.json").read_text("utf-8"))
+    cfg["kotext"]["format"] = 99
+    (broken / "config.json").write_text(json.dumps(cfg), "utf-8")
+    with pytest.raises(ModelError, match="newer than this kotext"):
+        classify_pipeline(str(broken))
+
+
+def test_weights_of_another_model_are_refused(model_dir, tmp_path):
+    other = tmp_path / "other"
+    train_classifier(LabeledData(TEXTS, LABELS), other, val_fraction=0.0, params={"bits": 13})
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "config.json").write_bytes((model_dir / "config.json").read_bytes())
+    (mixed / "weights.safetensors").write_bytes((other / "weights.safetensors").read_bytes())
+    with pytest.raises(ModelError, match="do not match config.json"):
+        kotext.load(mixed)("좋다")
+
+
+def test_pipeline_with_other_tokenization_is_refused(model_dir):
+    from kotext import registry
+
+    stages = [registry.create("clean.v1", name="clean"),
+              registry.create("kiwi.v1", name="tokenize", pos="nouns"),
+              registry.create("classifier.v1", name="sentiment", model=str(model_dir))]
+    with pytest.raises(ConfigError, match="trained with kiwi.v1 option pos=None"):
+        kotext.Pipeline(stages)
+    with pytest.raises(ConfigError, match="requires text, tokens|requires tokens"):
+        kotext.Pipeline([registry.create("classifier.v1", name="s", model=str(model_dir))])
+
+
+def test_multiclass_with_ranges_and_class_weights(tmp_path):
+    rows = ["rating\tdocument"] + [f"{r}\t{t}" for r, t in
+                                   [(10, x) for x in POS] + [(1, x) for x in NEG] +
+                                   [(6, "그냥 그랬다"), (5, "보통이다"), (6, "그저 그런 영화"),
+                                    (5, "무난했다")]]
+    f = tmp_path / "r.tsv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = read_labeled(str(f), text_column="document", label_column="rating",
+                        label_map="1-4=negative,5-7=neutral,8-10=positive")
+    assert data.counts() == {"positive": 12, "negative": 12, "neutral": 4}
+    out = tmp_path / "m3"
+    train_classifier(data, out, val_fraction=0.0, class_weight="balanced", params=dict(SMALL))
+    d = kotext.load(out)("정말 재밌는 영화였어요")
+    assert set(d.scores) == {"negative", "neutral", "positive"}
+    assert d.label == "positive"
+
+
+def test_label_data_errors(tmp_path):
+    f = tmp_path / "one.csv"
+    f.write_text("text,label\n좋다,1\n최고,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="only one label"):
+        train_classifier(read_labeled(str(f), text_column=None, label_column="label"),
+                         tmp_path / "x")
+    assert not (tmp_path / "x").exists()  # nothing half-written
+    f.write_text("text,label\n좋다,1\n나쁘다,\n별로,0\n", encoding="utf-8")
+    with pytest.raises(InputError, match="--drop-blank-labels"):
+        read_labeled(str(f), text_column=None, label_column="label")
+    d = read_labeled(str(f), text_column=None, label_column="label", drop_blank_labels=True)
+    assert d.labels == ["1", "0"] and d.dropped == 1
+    with pytest.raises(InputError, match="no label column 'y'; columns are: text, label"):
+        read_labeled(str(f), text_column=None, label_column="y")
+    with pytest.raises(InputError, match="does not cover"):
+        read_labeled(str(f), text_column=None, label_column="label", label_map="1=pos",
+                     drop_blank_labels=True)
+
+
+def test_label_map_parsing():
+    rules = parse_label_map("1-4=negative,5-8=drop,9-10=positive")
+    assert [map_label(x, rules) for x in ["1", "4", "4.5", "7", "10", "11", "x"]] == \
+        ["negative", "negative", None, "drop", "positive", None, None]
+    assert map_label("0", parse_label_map("0=negative,1=positive")) == "negative"
+
+
+def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):
+    f = write("r.txt", "정말 재밌는 영화였어요\n\n최악의 영화\n")
+    res = cli("classify", f, "--model", model_dir)
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("positive") and lines[2].startswith("negative")
+    c = write("r.csv", "id,document,label\n1,정말 재밌는 영화였어요,1\n2,최악의 영화,0\n")
+    out = c.parent / "out.csv"
+    res = cli("classify", c, "--model", model_dir, "--text-column", "document", "-o", out)
+    assert res.exit_code == 0
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert list(rows[0]) == ["id", "document", "label", "kotext_label", "score", "error"]
+    assert rows[0]["kotext_label"] == "positive" and 0.5 < float(rows[0]["score"]) <= 1
+
+
+def test_cli_evaluate_json_and_plot(model_dir, cli, write, tmp_path):
+    f = write("t.tsv", "document\tlabel\n" + "".join(f"{t}\t{'1' if y == 'positive' else '0'}\n"
+                                                   for t, y in zip(TEXTS, LABELS)))
+    res = cli("evaluate", model_dir, f, "--text-column", "document", "--label-map",
+              "0=negative,1=positive", "--json", tmp_path / "m.json", "--plot", tmp_path / "c.png")
+    assert res.exit_code == 0, res.output
+    assert "accuracy" in res.stdout and "confusion matrix" in res.stdout
+    rep = json.loads((tmp_path / "m.json").read_text("utf-8"))
+    assert rep["n"] == len(TEXTS) and sum(map(sum, rep["confusion_matrix"])) == len(TEXTS)
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    res = cli("evaluate", model_dir, f, "--text-column", "document")
+    assert res.exit_code == 2 and "--label-map" in res.output
+
+
+def test_cli_explain(model_dir, cli, tmp_path):
+    res = cli("explain", "배우 연기가 최고였다", "--model", model_dir, "--html", tmp_path / "e.html")
+    assert res.exit_code == 0
+    assert res.stdout.startswith("positive") and "toward positive" in res.stdout
+    page = (tmp_path / "e.html").read_text("utf-8")
+    assert "<span" in page and "최고" in page
+
+
+def test_explain_attributions_sum_to_the_score(model_dir):
+    from kotext.explain import explain
+
+    nlp = classify_pipeline(str(model_dir))
+    ex = explain(nlp, "배우 연기가 최고였다")
+    assert ex.label == nlp("배우 연기가 최고였다").label
+    top = ex.top("positive", 3)
+    assert top and top[0][1] > 0
