@@ -1,0 +1,124 @@
+"""docvec.v1: mean / TF-IDF / SIF document vectors from word vectors, in pipelines and in
+`kotext similar-docs`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kotext import Doc, Pipeline, Token
+from kotext.embeddings import Vectors
+from kotext.errors import ConfigError
+from kotext.stages.docvec import DocVectors, docvec_pipeline
+
+WORDS = ["배우", "연기", "영화", "지루"]
+VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], dtype=np.float32)
+
+
+@pytest.fixture
+def vec_folder(tmp_path):
+    vec = Vectors(WORDS, VECS, counts=np.array([100, 10, 1000, 1]),
+                  doc_freq=np.array([50, 5, 500, 1]),
+                  config={"method": "word2vec", "tokens": "form", "corpus": {"docs": 1000}})
+    return vec.save(tmp_path / "vec")
+
+
+def doc(*forms: str) -> Doc:
+    toks, pos = [], 0
+    for f in forms:
+        toks.append(Token(f, "NNG", pos, pos + len(f)))
+        pos += len(f) + 1
+    return Doc(text=" ".join(forms), tokens=toks)
+
+
+def unit(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.linalg.norm(x)
+
+
+def test_mean_tfidf_and_sif_weights(vec_folder):
+    d = ["배우", "연기", "연기", "없는말"]
+    mean = DocVectors(str(vec_folder), weighting="mean")(doc(*d)).vector
+    np.testing.assert_allclose(mean, unit([1, 2, 0]), rtol=1e-6)
+
+    tfidf = DocVectors(str(vec_folder), weighting="tfidf")(doc(*d)).vector
+    idf = np.log(1001 / np.array([51, 6])) + 1
+    np.testing.assert_allclose(tfidf, unit([idf[0], 2 * idf[1], 0]), rtol=1e-5)
+
+    sif = DocVectors(str(vec_folder), weighting="sif", sif_a=1e-3)(doc("배우", "영화")).vector
+    p = np.array([100, 1000]) / 1111
+    w = 1e-3 / (1e-3 + p)
+    np.testing.assert_allclose(sif, unit([w[0], 0, w[1]]), rtol=1e-5)
+    assert w[0] > w[1]  # the rarer word weighs more
+
+    raw = DocVectors(str(vec_folder), weighting="mean", normalize=False)(doc("배우", "연기")).vector
+    np.testing.assert_allclose(raw, [0.5, 0.5, 0.0])
+
+
+def test_unknown_words_only_give_a_zero_vector(vec_folder):
+    stage = DocVectors(str(vec_folder))
+    assert not np.any(stage(doc("없는말", "모르는말")).vector)
+    assert not np.any(stage(Doc(text="", tokens=[])).vector)
+
+
+def test_tfidf_and_sif_need_frequencies(tmp_path):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(3)
+    kv.add_vectors(WORDS, VECS)
+    kv.save_word2vec_format(str(tmp_path / "v.txt"))
+    assert DocVectors(str(tmp_path / "v.txt"), weighting="mean")(doc("배우")).vector[0] == 1
+    for w in ("tfidf", "sif"):
+        with pytest.raises(ConfigError, match=f"weighting {w} needs"):
+            DocVectors(str(tmp_path / "v.txt"), weighting=w)(doc("배우"))
+    with pytest.raises(ConfigError, match="weighting: 'max'"):
+        DocVectors(str(tmp_path / "v.txt"), weighting="max")
+
+
+def test_pipeline_config_and_order_check(vec_folder, tmp_path):
+    from kotext import registry
+
+    with pytest.raises(ConfigError, match="requires tokens.*kiwi.v1"):
+        Pipeline([registry.create("docvec.v1", vectors=str(vec_folder))])
+    toml = tmp_path / "p.toml"
+    toml.write_text('[pipeline]\nstages = ["tokenize", "docvec"]\n[stages.tokenize]\n'
+                    'factory = "kiwi.v1"\n[stages.docvec]\nfactory = "docvec.v1"\n'
+                    'vectors = "vec"\nweighting = "mean"\n', encoding="utf-8")
+    from kotext import load
+
+    nlp = load(toml)
+    d = nlp("배우 연기")
+    np.testing.assert_allclose(d.vector, unit([1, 1, 0]), rtol=1e-6)
+    cfg = nlp.to_config()
+    assert cfg["stages"]["docvec"]["weighting"] == "mean"
+    again = Pipeline.from_config(cfg)
+    np.testing.assert_array_equal(again("배우 연기").vector, d.vector)
+
+
+def test_docvec_pipeline_follows_the_vectors_tokenization(tmp_path):
+    from kotext.embeddings import train_vectors
+
+    texts = ["배우 연기가 좋았다", "영화 스토리가 지루했다", "배우 연기 최고", "스토리 지루"] * 5
+    train_vectors(texts, tmp_path / "v", dim=8, epochs=1, min_count=1, workers=1,
+                  tokens="form/tag")
+    nlp = docvec_pipeline(str(tmp_path / "v"), weighting="mean")
+    assert [s.factory for s in nlp.stages] == ["clean.v1", "kiwi.v1", "docvec.v1"]
+    v = Vectors.load(tmp_path / "v")
+    assert "배우/NNG" in v.words  # keys are form/TAG, and the stage looks them up so
+    want = unit(v.vectors[v.index["배우/NNG"]] + v.vectors[v.index["연기/NNG"]])
+    np.testing.assert_allclose(nlp("배우 연기").vector, want, rtol=1e-5)
+
+
+def test_similar_docs_command(cli, write, tmp_path):
+    vec = Vectors(["배우", "연기", "영화", "지루", "음악"],
+                  np.array([[1, 0.1, 0], [0.9, 0.2, 0], [0, 1, 0], [0, 0, 1], [0.1, 0.9, 0.1]],
+                           dtype=np.float32), counts=np.array([5, 5, 5, 5, 5]),
+                  config={"method": "word2vec", "tokens": "form"})
+    vec.save(tmp_path / "v")
+    src = write("c.csv", "id,document\n1,영화 음악\n2,지루 지루\n3,배우 연기\n4,영화 지루\n")
+    r = cli("similar-docs", src, "--text-column", "document", "--query", "배우의 연기",
+            "--model", tmp_path / "v", "-n", "2", "--weighting", "mean")
+    assert r.exit_code == 0, r.output
+    lines = [ln.split("\t") for ln in r.stdout.strip().splitlines()]
+    assert len(lines) == 2 and lines[0][1:] == ["3", "배우 연기"]
+    assert float(lines[0][0]) > float(lines[1][0])
