@@ -1,0 +1,213 @@
+"""Base models and tokenizers: a local folder, or a hub name for online users.
+
+Nothing global is changed (no environment variables), ``trust_remote_code`` is never
+passed, and weights load from safetensors when the folder has them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from ..errors import ModelError
+
+# what a fine-tune needs from a hub repository (weights in safetensors first)
+HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors"]
+HUB_FALLBACK_PATTERNS = ["pytorch_model.bin"]  # loaded by transformers with weights_only
+
+
+def offline_hint(name: str) -> str:
+    return (f"download it on a connected machine with `huggingface-cli download {name} "
+            f"--local-dir DIR` (or save_pretrained(DIR) in Python), copy DIR here and pass "
+            f"--base DIR")
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick look for the hub, so an offline machine fails at once instead of after
+    a minute of download retries."""
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    url = urlparse(endpoint)
+    host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def looks_like_path(name: str) -> bool:
+    """Hub names are ``name`` or ``org/name``; anything else is meant as a folder."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def resolve_base(name: str | os.PathLike) -> Path:
+    """A local folder for ``name``: the folder itself, or a hub repository's snapshot
+    (from the local cache first, then downloaded when the hub is reachable)."""
+    p = Path(name).expanduser()
+    if p.is_dir():
+        if not (p / "config.json").is_file():
+            raise ModelError(f"--base {name}: the folder has no config.json; give a folder "
+                             f"written by save_pretrained, `kotext pretrain` or "
+                             f"`huggingface-cli download NAME --local-dir DIR`")
+        return p
+    s = str(name)
+    if looks_like_path(s) or p.exists():
+        raise ModelError(f"--base {name}: no such folder. Give a model folder (with "
+                         f"config.json) or a hub name such as klue/bert-base")
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:  # pragma: no cover - transformers depends on it
+        raise ModelError(f"--base {name}: huggingface_hub is not installed; "
+                         f"{offline_hint(name)}") from None
+    try:
+        return Path(snapshot_download(s, allow_patterns=HUB_PATTERNS + HUB_FALLBACK_PATTERNS,
+                                      local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached: go to the hub
+        pass
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") or \
+            not _hub_reachable():
+        raise ModelError(f"--base {name}: there is no folder {name} here, and the Hugging Face "
+                         f"hub cannot be reached to load it by name; {offline_hint(name)}")
+    try:
+        folder = Path(snapshot_download(s, allow_patterns=HUB_PATTERNS))
+        if not any(folder.glob("*.safetensors")):
+            folder = Path(snapshot_download(s, allow_patterns=HUB_PATTERNS
+                                            + HUB_FALLBACK_PATTERNS))
+    except Exception as e:  # noqa: BLE001 - 404, gated, network: all mean "supply it"
+        raise ModelError(f"--base {name}: cannot download it from the Hugging Face hub "
+                         f"({type(e).__name__}: {str(e).splitlines()[0][:200]}); check the "
+                         f"name, or {offline_hint(name)}") from None
+    if not (folder / "config.json").is_file():
+        raise ModelError(f"--base {name}: the hub repository has no config.json; it is not a "
+                         f"transformers model")
+    return folder
+
+
+# -- tokenizers ---------------------------------------------------------------------------
+SPECIALS = ("unk_token", "pad_token", "cls_token", "sep_token", "mask_token")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    if not path.is_file():
+        return {}
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{path}: not valid JSON ({e}); the folder is damaged") from None
+    return obj if isinstance(obj, dict) else {}
+
+
+def _token_str(v: Any) -> str | None:
+    if isinstance(v, dict):
+        return v.get("content")
+    return v if isinstance(v, str) else None
+
+
+def sentencepiece_tokenizer(folder: Path, model_file: Path | None = None):
+    """A fast tokenizer (with character offsets) from a SentencePiece model such as KoBERT's
+    ``spiece.model``, with BERT's ``[CLS] text [SEP]`` layout and right padding.
+
+    KoBERT's hub repository declares ``XLNetTokenizer``, whose layout (``text [SEP] [CLS]``,
+    left padding) is not the one KoBERT was trained with; this builds the BERT layout from
+    the same pieces and scores, with NFKC normalization as in SentencePiece's ``nmt_nfkc``.
+    """
+    import sentencepiece as spm
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
+    from tokenizers import pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    model_file = model_file or folder / "spiece.model"
+    try:
+        sp = spm.SentencePieceProcessor(model_file=str(model_file))
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"{model_file}: cannot read the SentencePiece model ({e})") from None
+    cfg = {**_read_json(folder / "special_tokens_map.json"),
+           **_read_json(folder / "tokenizer_config.json")}
+    names = {"unk_token": "[UNK]", "pad_token": "[PAD]", "cls_token": "[CLS]",
+             "sep_token": "[SEP]", "mask_token": "[MASK]"}
+    for key in SPECIALS:
+        names[key] = _token_str(cfg.get(key)) or names[key]
+    vocab = [(sp.id_to_piece(i), float(sp.get_score(i))) for i in range(sp.get_piece_size())]
+    unk = sp.unk_id()
+    names["unk_token"] = sp.id_to_piece(unk)  # whatever the model calls it (<unk>, [UNK])
+    if sp.piece_to_id(names["pad_token"]) == unk and sp.pad_id() >= 0:
+        names["pad_token"] = sp.id_to_piece(sp.pad_id())
+    ids = {key: sp.piece_to_id(tok) for key, tok in names.items()}
+    for key, tok in names.items():
+        if ids[key] == unk and key != "unk_token":
+            raise ModelError(f"{model_file}: the SentencePiece model has no {tok!r} piece "
+                             f"({key}); a BERT-style encoder needs it")
+    tok = Tokenizer(models.Unigram(vocab, unk_id=unk, byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(),
+                                           normalizers.Replace(Regex(r"\s+"), " "),
+                                           normalizers.Strip()])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    cls, sep = names["cls_token"], names["sep_token"]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{cls} $A {sep}", pair=f"{cls} $A {sep} $B:1 {sep}:1",
+        special_tokens=[(cls, ids["cls_token"]), (sep, ids["sep_token"])])
+    tok.add_special_tokens([AddedToken(t, special=True) for t in names.values()])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, padding_side="right", **names)
+
+
+def load_tokenizer(folder: Path):
+    """The folder's fast tokenizer (offsets are needed for sliding windows and explain)."""
+    from transformers import AutoTokenizer
+
+    if not (folder / "tokenizer.json").is_file():
+        spm_files = [folder / "spiece.model"] if (folder / "spiece.model").is_file() else \
+            sorted(folder.glob("*.model"))
+        if spm_files:
+            return sentencepiece_tokenizer(folder, spm_files[0])
+    try:
+        tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True,
+                                            trust_remote_code=False)
+    except Exception as e:  # noqa: BLE001
+        raise ModelError(f"{folder}: cannot load its tokenizer ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0][:300] if str(e) else ''}); the folder needs "
+                         f"tokenizer.json, a vocab.txt or a SentencePiece .model file") from None
+    if not getattr(tok, "is_fast", False):
+        raise ModelError(f"{folder}: its tokenizer ({type(tok).__name__}) is not a fast "
+                         f"tokenizer, so it gives no character offsets; add a tokenizer.json")
+    tok.padding_side = "right"
+    return tok
+
+
+def special_layout(tok) -> tuple[list[int], list[int]]:
+    """The ids the tokenizer puts before and after a single text: ([CLS], [SEP]) for BERT."""
+    probe = "가 나"
+    bare = tok(probe, add_special_tokens=False)["input_ids"]
+    full = tok(probe, add_special_tokens=True)["input_ids"]
+    for i in range(len(full) - len(bare) + 1):
+        if full[i:i + len(bare)] == bare:
+            return list(full[:i]), list(full[i + len(bare):])
+    raise ModelError(f"tokenizer {type(tok).__name__}: cannot tell its special tokens apart")
+
+
+def quiet_transformers():
+    """Silence transformers' info/warning chatter (newly initialized head, etc.) and its
+    progress bars for the duration of a ``with`` block; both are restored afterwards."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _cm():
+        from transformers.utils import logging as tlog
+
+        old = tlog.get_verbosity()
+        bars = tlog.is_progress_bar_enabled()
+        tlog.set_verbosity_error()
+        tlog.disable_progress_bar()
+        try:
+            yield
+        finally:
+            tlog.set_verbosity(old)
+            if bars:
+                tlog.enable_progress_bar()
+
+    return _cm()
