@@ -1,0 +1,263 @@
+"""The kotext command: help with examples, formats, exit codes, error messages, resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import click
+import pytest
+
+from kotext.cli import main
+from kotext.registry import register
+from kotext.stages.base import Stage
+
+REVIEWS = "id,document,label\n1,배우 연기가 좋았다,1\n2,<b>지루</b>했다 ㅋㅋㅋㅋ,0\n3,최고의 영화!!!!,1\n"
+
+
+def read_csv(p):
+    with open(p, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def all_commands(group=main, prefix=()):
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from all_commands(cmd, prefix + (name,))
+        else:
+            yield prefix + (name,)
+
+
+def test_every_command_help_has_an_example(cli):
+    r = cli("--help")
+    assert r.exit_code == 0 and "Examples:" in r.output
+    cmds = list(all_commands())
+    assert ("clean",) in cmds and ("tokenize",) in cmds and ("validate",) in cmds
+    for cmd in cmds:
+        r = cli(*cmd, "--help")
+        assert r.exit_code == 0, cmd
+        assert "Example" in r.output and f"kotext {' '.join(cmd)}" in r.output, cmd
+
+
+def test_help_examples_use_real_options(cli):
+    # every --option in the tokenize/clean/run examples must exist
+    for cmd in ("clean", "tokenize", "run"):
+        out = cli(cmd, "--help").output
+        example = out[out.index("Example"):]
+        known = out[:out.index("Example")] + out[out.index("Options:"):]
+        for word in example.split():
+            if word.startswith("--"):
+                assert word.split("=")[0] in known, (cmd, word)
+
+
+def test_tokenize_txt_to_stdout(cli, write):
+    p = write("a.txt", "배우 연기가 좋았다\n\n재밌다\n")
+    r = cli("tokenize", p)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.split("\n")
+    assert lines[0].startswith("배우/NNG 연기/NNG 가/JKS 좋/VA")
+    assert lines[1] == "" and lines[2].startswith("재밌/VA") and len(lines) == 4
+    assert r.stderr == ""  # no progress bar or summary when stderr is not a terminal
+
+
+def test_tokenize_csv_cp949_columns_kept(cli, write, tmp_path):
+    p = write("r.csv", REVIEWS, encoding="cp949")
+    out = tmp_path / "o.csv"
+    r = cli("tokenize", p, "-o", out, "--pos", "nouns", "--sentences")
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out)
+    assert list(rows[0]) == ["id", "document", "label", "clean_text", "tokens", "sentences",
+                             "error"]
+    assert [x["id"] for x in rows] == ["1", "2", "3"]
+    assert rows[0]["tokens"] == "배우/NNG 연기/NNG"
+    assert rows[1]["clean_text"] == "지루했다 ㅋㅋ"
+    assert json.loads(rows[0]["sentences"]) == ["배우 연기가 좋았다"]
+
+
+def test_tokenize_jsonl_text_field_json_tokens_lemmas(cli, write):
+    p = write("r.jsonl", '{"body": "연기가 좋았다", "n": 1}\n{"body": null, "n": 2}\n')
+    r = cli("tokenize", p, "--text-field", "body", "--format", "jsonl", "--token-format", "json",
+            "--lemmas")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["n"] for x in rows] == [1, 2]
+    assert ["좋다", "VA", 4, 5] in rows[0]["tokens"]
+    assert rows[1]["tokens"] == [] and rows[1]["error"] is None
+
+
+def test_clean_stdin_and_options(cli):
+    r = cli("clean", "-", input="첫 줄 ㅋㅋㅋㅋ\n".encode("cp949"))  # CP949 on stdin
+    assert r.exit_code == 0 and r.stdout == "첫 줄 ㅋㅋ\n"
+    r = cli("clean", "-", "--emoji", "remove", "--urls", "remove",
+            input="좋아요😍 https://a.kr ㅋㅋㅋㅋ\n두번째!!!!\n".encode())
+    assert r.stdout == "좋아요 ㅋㅋ\n두번째!!\n"
+
+
+def test_whole_file_and_glob(cli, write, tmp_path):
+    write("d/a.txt", "첫 줄\n둘째 줄\n")
+    write("d/b.txt", "셋째\n")
+    r = cli("clean", tmp_path / "d" / "*.txt", "--whole-file", "--format", "jsonl")
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["clean_text"] for x in rows] == ["첫 줄\n둘째 줄", "셋째"]
+    assert rows[0]["source"].endswith("a.txt")
+
+
+def test_empty_input(cli, write, tmp_path):
+    out = tmp_path / "o.csv"
+    r = cli("clean", write("r.csv", "id,document\n"), "-o", out)
+    assert r.exit_code == 0
+    assert out.read_text(encoding="utf-8") == "id,document,clean_text,error\n"
+    r = cli("tokenize", write("e.txt", b""))
+    assert r.exit_code == 0 and r.stdout == ""
+
+
+def test_bom_and_nfd_inputs(cli, write):
+    import unicodedata
+
+    r = cli("clean", write("a.txt", b"\xef\xbb\xbf" + "첫 줄\n".encode()))
+    assert r.stdout == "첫 줄\n"
+    r = cli("clean", write("b.txt", unicodedata.normalize("NFD", "한글 텍스트\n")))
+    assert r.stdout == "한글 텍스트\n"
+
+
+def test_one_mb_line(cli, write, tmp_path):
+    line = "좋은 영화 " * 100_000
+    out = tmp_path / "o.jsonl"
+    r = cli("clean", write("big.txt", line + "\n끝\n"), "-o", out)
+    assert r.exit_code == 0
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2 and rows[0]["clean_text"] == line.strip()
+
+
+# -- failures and exit codes ---------------------------------------------------------------
+RAGGED = "id,document\n1,좋다\n2,나쁘다,여분\n3,보통\n"
+
+
+def test_failed_rows_exit_1_with_count(cli, write, tmp_path):
+    out = tmp_path / "o.csv"
+    r = cli("clean", write("r.csv", RAGGED), "-o", out)
+    assert r.exit_code == 1
+    assert "3 rows, 1 failed" in r.stderr and "row 2: input: ragged row" in r.stderr
+    rows = read_csv(out)
+    assert [x["id"] for x in rows] == ["1", "2", "3"]
+    assert rows[1]["error"].startswith("input: ragged row") and rows[2]["clean_text"] == "보통"
+
+
+def test_on_error_skip_exit_0_still_counted(cli, write, tmp_path):
+    out = tmp_path / "o.csv"
+    r = cli("clean", write("r.csv", RAGGED), "-o", out, "--on-error", "skip")
+    assert r.exit_code == 0
+    assert "3 rows, 1 failed" in r.stderr
+    assert len(read_csv(out)) == 3
+
+
+def test_on_error_abort_stops(cli, write, tmp_path):
+    out = tmp_path / "o.csv"
+    r = cli("clean", write("r.csv", RAGGED), "-o", out, "--on-error", "abort")
+    assert r.exit_code == 1
+    assert "row 2: input: ragged row" in r.stderr and "--on-error abort" in r.stderr
+    assert "Traceback" not in r.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--text-column", "review"],
+     "no column 'review'; columns are: id, document, label. Pass --text-column"),
+    (["--encoding", "utf-8"], "Pass --encoding cp949"),
+    (["--output-encoding", "utf-8", "--format", "xml"], "Invalid value for '--format'"),
+    (["--batch-size", "0"], "Invalid value for '--batch-size'"),
+    (["--resume"], "--resume needs an output file"),
+])
+def test_bad_usage_exit_2(cli, write, args, message):
+    p = write("r.csv", REVIEWS, encoding="cp949")
+    r = cli("clean", p, *args)
+    assert r.exit_code == 2, r.output
+    assert message in r.stderr
+
+
+def test_missing_file_and_binary_exit_2(cli, write, tmp_path):
+    r = cli("clean", tmp_path / "nope.csv")
+    assert r.exit_code == 2 and "no such file or folder" in r.stderr
+    r = cli("clean", write("junk.txt", bytes(range(256)) * 4))
+    assert r.exit_code == 2 and "binary data" in r.stderr
+    r = cli("clean", write("q.csv", 'id,text\n1,"열린 따옴표\n'))
+    assert r.exit_code == 2 and "--quoting none" in r.stderr
+
+
+def test_bad_kiwi_option_is_usage_error_not_row_failures(cli, write):
+    r = cli("tokenize", write("a.txt", "좋다\n나쁘다\n"), "--user-words", "단어/NOTATAG")
+    assert r.exit_code == 2
+    assert "user word '단어/NOTATAG'" in r.stderr and "failed" not in r.stderr
+
+
+def test_int_options_are_checked(cli, write):
+    r = cli("tokenize", write("a.txt", "좋다\n"), "--num-workers", "two")
+    assert r.exit_code == 2 and "Invalid value for '--num-workers'" in r.stderr
+
+
+# -- pipeline files ------------------------------------------------------------------------
+def test_run_with_set_overrides(cli, write, pipelines_dir):
+    p = write("r.tsv", "id\tdocument\n1\t배우 연기가 좋았다 😀\n")
+    r = cli("run", pipelines_dir / "tokenize.toml", p, "--format", "jsonl",
+            "--set", "stages.tokenize.pos=NNG,NNP", "--set", "stages.clean.emoji=remove")
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.stdout)
+    assert row["tokens"] == "배우/NNG 연기/NNG" and row["clean_text"] == "배우 연기가 좋았다"
+
+
+def test_validate(cli, write, pipelines_dir):
+    r = cli("validate", pipelines_dir / "tokenize.toml")
+    assert r.exit_code == 0 and "ok" in r.stdout and "kiwi.v1" in r.stdout
+    bad = write("p.toml", '[pipeline]\nstages = ["clean"]\n[stages.clean]\nfactory = "clean.v1"\n'
+                          'emojis = "remove"\n')
+    r = cli("validate", bad)
+    assert r.exit_code == 2
+    assert "unknown option 'emojis'" in r.stderr and "emoji" in r.stderr
+    r = cli("validate", pipelines_dir / "tokenize.toml", "--set", "stages.tokenize.lemma=true")
+    assert r.exit_code == 2 and "unknown option 'lemma'" in r.stderr
+
+
+@register("test_cli_interrupt.v1")
+class CtrlC(Stage):
+    assigns = frozenset({"label"})
+    seen = 0
+
+    def __init__(self, n: int = 5):
+        self.n = n
+
+    def process_batch(self, docs):
+        for d in docs:
+            if CtrlC.seen >= self.n:
+                raise KeyboardInterrupt
+            CtrlC.seen += 1
+            d.label = "ok"
+        return docs
+
+
+def test_resume_after_interrupt(cli, write, tmp_path):
+    lines = [f"{i},리뷰 {i} ㅋㅋㅋㅋ" for i in range(30)]
+    src = write("r.csv", "id,text\n" + "\n".join(lines) + "\n")
+    conf = write("p.toml", '[pipeline]\nstages = ["clean", "stop"]\nbatch_size = 4\n'
+                           '[stages.clean]\nfactory = "clean.v1"\n'
+                           '[stages.stop]\nfactory = "test_cli_interrupt.v1"\nn = 13\n')
+    out = tmp_path / "o.csv"
+    CtrlC.seen = 0
+    r = cli("run", conf, src, "-o", out)
+    assert r.exit_code != 0 and not out.exists()
+    assert (tmp_path / "o.csv.part").exists()
+    CtrlC.seen = 0
+    r = cli("run", conf, src, "-o", out, "--resume", "--set", "stages.stop.n=1000")
+    assert r.exit_code == 0, r.output
+    rows = read_csv(out)
+    assert [x["id"] for x in rows] == [str(i) for i in range(30)]
+    assert all(x["clean_text"].endswith("ㅋㅋ") and x["label"] == "ok" for x in rows)
+
+
+def test_n_process_2_same_output(cli, write):
+    # workers rebuild the pipeline from its config (cleaning keeps the test fast)
+    src = write("r.txt", "".join(f"{i}번째 <b>리뷰</b> ㅋㅋㅋㅋ\n" for i in range(40)))
+    one = cli("clean", src, "--batch-size", "3")
+    two = cli("clean", src, "--batch-size", "3", "--n-process", "2")
+    assert two.exit_code == 0, two.output
+    assert two.stdout == one.stdout
+    assert two.stdout.splitlines() == [f"{i}번째 리뷰 ㅋㅋ" for i in range(40)]
