@@ -156,25 +156,53 @@ class Pipeline:
 
     def _run_batch(self, docs: list[Doc], on_error: str) -> list[Doc]:
         for st in self.stages:
-            todo = [d for d in docs if d.error is None]
-            if not todo:
-                break
-            if on_error == "raise":
-                st.process_batch(todo)
-                continue
-            try:
-                st.process_batch(todo)
-            except UsageError:  # a bad option or a missing model: no row can succeed
-                raise
-            except Exception:  # isolate the failing documents, keep the rest
-                for d in todo:
-                    try:
-                        st.process_batch([d])
-                    except UsageError:
-                        raise
-                    except Exception as e:  # noqa: BLE001 - recorded on the row
-                        d.error = _error_text(st, e)
+            self._apply(st, docs, on_error)
         return docs
+
+    @staticmethod
+    def _apply(st: Stage, docs: list[Doc], on_error: str) -> list[Doc]:
+        """Run one stage on the documents that have not failed yet."""
+        todo = [d for d in docs if d.error is None]
+        if not todo:
+            return docs
+        if on_error == "raise":
+            st.process_batch(todo)
+            return docs
+        try:
+            st.process_batch(todo)
+        except UsageError:  # a bad option or a missing model: no row can succeed
+            raise
+        except Exception:  # isolate the failing documents, keep the rest
+            for d in todo:
+                try:
+                    st.process_batch([d])
+                except UsageError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - recorded on the row
+                    d.error = _error_text(st, e)
+        return docs
+
+    def _batches_of(self, st: Stage, docs: Iterator[Doc], bs: int,
+                    on_error: str) -> Iterator[Doc]:
+        for batch in batched(docs, bs):
+            yield from self._apply(st, batch, on_error)
+
+    def _stream_of(self, st: Stage, docs: Iterator[Doc], on_error: str) -> Iterator[Doc]:
+        upstream = _Guarded(docs)
+        while True:
+            pending: deque[Doc] = deque()
+            try:
+                yield from st.process_stream(upstream, pending)
+                return
+            except UsageError:
+                raise
+            except Exception:
+                if on_error == "raise" or upstream.failed:
+                    raise
+            # A document failed inside the stream: redo those in flight one by one
+            # (recording the failure on its row), then go on with the rest.
+            for d in pending:
+                yield from self._apply(st, [d], on_error)
 
     def pipe(self, texts: Iterable[str | Doc], batch_size: int | None = None,
              n_process: int = 1, on_error: str = "raise") -> Iterator[Doc]:
@@ -188,18 +216,23 @@ class Pipeline:
         if on_error not in ("raise", "record"):
             raise ValueError("on_error must be 'raise' or 'record'")
         bs = batch_size or self.batch_size
-        batches = batched((_as_doc(t) for t in texts), bs)
         if n_process <= 1:
             # Measured: a background thread for batches made end-to-end runs slower (GIL
             # contention with Kiwi's result thread), so batches run in the caller's thread.
-            for batch in batches:
-                yield from self._run_batch(batch, on_error)
+            # Each stage is a generator over the one before; a streaming stage (Kiwi)
+            # gets the whole stream so that its threads never wait for a batch boundary.
+            docs: Iterator[Doc] = (_as_doc(t) for t in texts)
+            for st in self.stages:
+                docs = (self._stream_of(st, docs, on_error) if st.streams
+                        else self._batches_of(st, docs, bs, on_error))
+            yield from docs
             return
         ctx = mp.get_context("spawn")
         worker = _partial_worker(on_error)
         # Factories registered at run time (registry.register) are passed on by module
         # name, so that workers can import them.
         init = (self.to_config(), registry.factory_modules())
+        batches = batched((_as_doc(t) for t in texts), bs)
         with ctx.Pool(n_process, initializer=_init_worker, initargs=init) as pool:
             # A bounded window of batches in flight: memory stays flat, order is kept.
             pending: deque = deque()
@@ -209,6 +242,27 @@ class Pipeline:
                     yield from pending.popleft().get()
             while pending:
                 yield from pending.popleft().get()
+
+
+class _Guarded:
+    """An iterator that remembers whether it raised, so that a failure upstream of a
+    streaming stage is not mistaken for one of the stage's own."""
+
+    def __init__(self, it: Iterator[Doc]):
+        self.it = it
+        self.failed = False
+
+    def __iter__(self) -> _Guarded:
+        return self
+
+    def __next__(self) -> Doc:
+        try:
+            return next(self.it)
+        except StopIteration:
+            raise
+        except BaseException:
+            self.failed = True
+            raise
 
 
 class _partial_worker:

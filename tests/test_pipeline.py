@@ -88,7 +88,9 @@ def test_pipe_is_lazy_and_keeps_order(nlp):
     assert consumed == []  # nothing read before the first next()
     docs = list(itertools.islice(it, 6))
     assert [d.text for d in docs] == [f"{i}번째 문장입니다" for i in range(6)]
-    assert len(consumed) <= 8  # at most two batches read, not the endless input
+    # a bounded read-ahead (batches of the clean stage and Kiwi's window of texts in
+    # flight), not the endless input
+    assert len(consumed) <= 100
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 1000])
@@ -190,3 +192,39 @@ def test_worker_that_cannot_rebuild_raises_instead_of_hanging():
     assert [d.text for d in nlp.pipe(["가", "나"])] == ["가", "나"]
     with pytest.raises(ConfigError, match="test_local_only.v1.*cannot be imported"):
         list(nlp.pipe(["가", "나", "다"], batch_size=1, n_process=2))
+
+
+def test_kiwi_stream_failure_is_recorded_on_its_row_only(monkeypatch):
+    # Kiwi takes the pipeline's documents as one stream; a document that fails inside it
+    # is redone alone and recorded, the ones around it are still tokenized, in order.
+    import kotext.stages.tokenize as tok
+
+    real = tok._masks
+
+    def masks(text):
+        if "[BOOM]" in text:
+            raise ValueError("boom")
+        return real(text)
+
+    monkeypatch.setattr(tok, "_masks", masks)
+    texts = [f"{i}번째 리뷰 재밌다" for i in range(60)]
+    texts[25] = "[BOOM] 터지는 문장"
+    nlp = Pipeline([Clean(), KiwiTokenizer()])
+    docs = list(nlp.pipe(texts, batch_size=7, on_error="record"))
+    assert [d.text for d in docs] == texts
+    assert docs[25].error.startswith("kiwi: ValueError") and docs[25].tokens is None
+    others = [d for i, d in enumerate(docs) if i != 25]
+    assert all(d.error is None and d.tokens[0].form == str(i)
+               for i, d in zip([i for i in range(60) if i != 25], others))
+    with pytest.raises(ValueError):
+        list(nlp.pipe(texts, batch_size=7))
+
+
+def test_failure_upstream_of_the_kiwi_stream_is_not_recorded_as_kiwi_s():
+    def texts():
+        yield "좋은 영화"
+        raise RuntimeError("the reader broke")
+
+    nlp = Pipeline([Clean(), KiwiTokenizer()])
+    with pytest.raises(RuntimeError, match="the reader broke"):
+        list(nlp.pipe(texts(), on_error="record"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, ClassVar
@@ -33,6 +34,18 @@ class Stage:
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # A stage whose work runs on its own threads (Kiwi) may also take one continuous
+    # stream, so that its threads keep working while the stages around it run in
+    # Python. ``Pipeline.pipe`` uses it when ``streams`` is true.
+    streams: ClassVar[bool] = False
+
+    def process_stream(self, docs: Iterator[Doc], pending: deque[Doc]) -> Iterator[Doc]:
+        """Yield ``docs`` processed, in order; documents whose ``error`` is set pass
+        through untouched. Each document taken is appended to ``pending`` and removed
+        when yielded, so that after a failure the caller knows which ones were in flight.
+        """
+        raise NotImplementedError  # pragma: no cover - only for stages with streams = True
 
     def __call__(self, doc: Doc) -> Doc:
         return self.process_batch([doc])[0]

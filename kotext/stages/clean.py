@@ -50,6 +50,7 @@ _PHONE = re.compile(
     r"(?<![\d-])(?:\+82[-. ]?|0)(?:1[016789]|2|[3-6][1-5]|70)[-. )]?\d{3,4}[-. ]?\d{4}(?![\d-])"
 )
 _KEPT = re.compile(f"{_URL.pattern}|{_EMAIL.pattern}", re.IGNORECASE)
+_DIGITS4 = re.compile(r"\d{4}")  # both patterns above need four digits in a row
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
@@ -160,8 +161,9 @@ class Clean(Stage):
             text = self._pii(text, self.emails, _EMAIL, "email")
         if "http" in text or "www" in text or "HTTP" in text or "WWW" in text:
             text = self._pii(text, self.urls, _URL, "url")
-        text = self._pii(text, self.rrn, _RRN, "rrn")
-        text = self._pii(text, self.phones, _PHONE, "phone")
+        if _DIGITS4.search(text):
+            text = self._pii(text, self.rrn, _RRN, "rrn")
+            text = self._pii(text, self.phones, _PHONE, "phone")
         if self.emoji != "keep":
             import emoji as _emoji
 
@@ -175,7 +177,7 @@ class Clean(Stage):
         elif self.jamo == "remove_noise":
             text = _JAMO_RUN.sub(lambda m: m.group(0) if len(set(m.group(0))) < 3 else " ", text)
         if self.whitespace:
-            if self.keep_newlines:
+            if self.keep_newlines and "\n" in text:
                 text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
             else:
                 text = " ".join(text.split())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -132,46 +134,73 @@ class KiwiTokenizer(Stage):
             return False
         return form not in self._stop_forms and (form, tag) not in self._stop_pairs
 
-    def process_batch(self, docs: list[Doc]) -> list[Doc]:
-        kiwi = self.kiwi
-        texts = [d.text for d in docs]
+    def _kwargs(self) -> dict:
         kwargs = {"normalize_coda": self.normalize_coda, "split_complex": self.split_complex}
-        if any("[" in t for t in texts):  # a Python call per document only when needed
-            kwargs["pretokenized"] = _masks
         if self.typos:
             kwargs["typos"] = self.typos
-        results = kiwi.tokenize(texts, **kwargs)
-        lemmas, filtering, want_sents = self.lemmas, self._filtering, self.sentences
-        for doc, ktoks in zip(docs, results):
-            text = doc.text
-            tokens: list[Token] = []
-            sents: list[Sentence] = []
-            cur = None  # (line, sent) of the open sentence
-            s_start = s_end = first = 0
-            multiline = "\n" in text
-            for t in ktoks:
-                form, tag, start = t.form, t.tag, t.start
-                end = start + t.len
-                if want_sents:
-                    # Kiwi's sentence index; the line too when there are line breaks
-                    key = (t.line_number, t.sent_position) if multiline else t.sent_position
-                    if key != cur:
-                        if cur is not None:
-                            sents.append(Sentence(text[s_start:s_end], s_start, s_end,
-                                                  (first, len(tokens))))
-                        cur, s_start, s_end, first = key, start, end, len(tokens)
-                    elif end > s_end:
-                        s_end = end
-                if filtering and not self._keep(form, tag):
-                    continue
-                if lemmas and tag.startswith(PREDICATE_TAGS):
-                    tokens.append(_new(Token, (form, tag, start, end, t.lemma)))
-                else:
-                    tokens.append(_new(Token, (form, tag, start, end, None)))
-            if want_sents:
-                if cur is not None:
-                    sents.append(Sentence(text[s_start:s_end], s_start, s_end,
-                                          (first, len(tokens))))
-                doc.sentences = sents
-            doc.tokens = tokens
+        return kwargs
+
+    def process_batch(self, docs: list[Doc]) -> list[Doc]:
+        kwargs = self._kwargs()
+        texts = [d.text for d in docs]
+        if any("[" in t for t in texts):  # a Python call per document only when needed
+            kwargs["pretokenized"] = _masks
+        for doc, ktoks in zip(docs, self.kiwi.tokenize(texts, **kwargs)):
+            self._fill(doc, ktoks)
         return docs
+
+    streams = True
+
+    def process_stream(self, docs: Iterator[Doc], pending: deque[Doc]) -> Iterator[Doc]:
+        # One kiwi.tokenize over the whole stream: Kiwi's threads read ahead and keep
+        # tokenizing while the caller cleans the next texts or writes the last results
+        # (measured faster than one call per batch, which leaves them idle in between).
+        kiwi = self.kiwi
+
+        def texts() -> Iterator[str]:
+            for d in docs:
+                pending.append(d)
+                if d.error is None:
+                    yield d.text
+
+        for ktoks in kiwi.tokenize(texts(), pretokenized=_masks, **self._kwargs()):
+            while pending[0].error is not None:
+                yield pending.popleft()
+            self._fill(pending[0], ktoks)
+            yield pending.popleft()
+        while pending:
+            yield pending.popleft()
+
+    def _fill(self, doc: Doc, ktoks) -> None:
+        lemmas, filtering, want_sents = self.lemmas, self._filtering, self.sentences
+        text = doc.text
+        tokens: list[Token] = []
+        sents: list[Sentence] = []
+        cur = None  # (line, sent) of the open sentence
+        s_start = s_end = first = 0
+        multiline = "\n" in text
+        for t in ktoks:
+            form, tag, start = t.form, t.tag, t.start
+            end = start + t.len
+            if want_sents:
+                # Kiwi's sentence index; the line too when there are line breaks
+                key = (t.line_number, t.sent_position) if multiline else t.sent_position
+                if key != cur:
+                    if cur is not None:
+                        sents.append(Sentence(text[s_start:s_end], s_start, s_end,
+                                              (first, len(tokens))))
+                    cur, s_start, s_end, first = key, start, end, len(tokens)
+                elif end > s_end:
+                    s_end = end
+            if filtering and not self._keep(form, tag):
+                continue
+            if lemmas and tag.startswith(PREDICATE_TAGS):
+                tokens.append(_new(Token, (form, tag, start, end, t.lemma)))
+            else:
+                tokens.append(_new(Token, (form, tag, start, end, None)))
+        if want_sents:
+            if cur is not None:
+                sents.append(Sentence(text[s_start:s_end], s_start, s_end,
+                                      (first, len(tokens))))
+            doc.sentences = sents
+        doc.tokens = tokens
