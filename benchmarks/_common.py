@@ -63,3 +63,16 @@ def raw_kiwi_seconds(texts: list[str], with_load: bool = False):
 def count_csv_rows(path: Path) -> int:
     with open(path, encoding="utf-8", newline="") as f:
         return sum(1 for _ in csv.reader(f)) - 1
+
+
+def raw_vs_cli(texts: list[str], args: list[str], repeat: int = 2):
+    """Raw Kiwi on ``texts`` and ``kotext ARGS`` alternately, ``repeat`` times each:
+    best (raw seconds, Kiwi load seconds, kotext wall seconds). The machine's speed
+    drifts by 10-15% from minute to minute, which one pair of runs would read as a ratio."""
+    raws, loads, walls = [], [], []
+    for _ in range(repeat):
+        raw, load = raw_kiwi_seconds(texts, with_load=True)
+        raws.append(raw)
+        loads.append(load)
+        walls.append(run_cli(args)[0])
+    return min(raws), min(loads), min(walls)

@@ -13,7 +13,7 @@ import gzip
 import tempfile
 from pathlib import Path
 
-from _common import NSMC, ROOT, count_csv_rows, need, raw_kiwi_seconds, read_tsv, run_cli
+from _common import NSMC, ROOT, count_csv_rows, need, raw_vs_cli, read_tsv, run_cli
 
 
 def main() -> None:
@@ -26,20 +26,12 @@ def main() -> None:
     test = NSMC / "sentiment_test.tsv"
     texts = [r["document"] for r in read_tsv(test)]
     n = len(texts)
-    # Raw and kotext alternate, best of --repeat each: the machine's speed drifts by
-    # 10-15% between minutes, which a single pair of runs mistakes for a ratio.
-    raws, loads, walls = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "tokens.csv"
-        for _ in range(args.repeat):
-            raw, load = raw_kiwi_seconds(texts, with_load=True)
-            raws.append(raw)
-            loads.append(load)
-            wall, _ = run_cli(["run", str(ROOT / "pipelines/tokenize.toml"), str(test),
-                               "--text-column", "document", "-o", str(out)])
-            walls.append(wall)
+        raw, load, wall = raw_vs_cli(texts, ["run", str(ROOT / "pipelines/tokenize.toml"),
+                                             str(test), "--text-column", "document", "-o",
+                                             str(out)], args.repeat)
         rows_out = count_csv_rows(out)
-    raw, load, wall = min(raws), min(loads), min(walls)
     print(f"documents                         {n}   (best of {args.repeat} alternating runs)")
     print(f"raw kiwipiepy (num_workers=2)     {n / raw:8.0f} docs/s   (tokenize only, in memory)")
     print(f"kotext run tokenize.toml          {n / wall:8.0f} docs/s   (process start, read, clean,"

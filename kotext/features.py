@@ -114,16 +114,26 @@ class HashedNgrams:
                 yield ("c", *g)
         lo, hi = self.morph_ngrams
         if hi:
-            unit = self._unit
-            flat: list[int] = []
+            strs: list[str] = []
             lens_m = np.empty(n_docs, dtype=np.int64)
             for i, d in enumerate(docs):
                 units = self._morph_units(d)
-                flat.append(_BOS)
-                flat.extend([unit(u) for u in units])
-                flat.append(_EOS)
-                lens_m[i] = len(units) + 2
-            codes = np.array(flat, dtype=np.uint64)
+                strs.extend(units)
+                lens_m[i] = len(units)
+            vals = list(map(self._ids.get, strs))  # known units at C speed (the hot path)
+            if None in vals:
+                unit = self._unit
+                vals = [unit(u) if v is None else v for u, v in zip(strs, vals)]
+            # each document's units between a BOS and an EOS marker
+            lens_m += 2
+            ends = np.cumsum(lens_m)
+            codes = np.empty(int(ends[-1]) if n_docs else 0, dtype=np.uint64)
+            inner = np.ones(len(codes), dtype=bool)
+            inner[ends - lens_m] = False
+            inner[ends - 1] = False
+            codes[ends - lens_m] = _BOS
+            codes[ends - 1] = _EOS
+            codes[inner] = np.array(vals, dtype=np.uint64)
             docid = np.repeat(np.arange(n_docs, dtype=np.int64), lens_m)
             for g in _ngram_hashes(codes, docid, max(lo, 1), hi, salt=2):
                 yield ("m", *g)
