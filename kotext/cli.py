@@ -1249,7 +1249,7 @@ def _rnn_params(shared: dict[str, Any], vectors: str | None, hidden: int | None
     names = {"epochs": "epochs", "patience": "patience", "label_smoothing": "label_smoothing",
              "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
              "weight_decay": "weight_decay", "max_grad_norm": "clip", "max_length": "max_len",
-             "freeze": "freeze"}
+             "freeze": "freeze", "decay": "decay"}
     other = sorted(k for k in shared if k not in names)
     if other:
         raise UsageError(", ".join("--" + k.replace("_", "-") for k in other)

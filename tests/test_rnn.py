@@ -116,6 +116,8 @@ def test_bad_options_and_damaged_folders(vectors, tmp_path):
         train_rnn(DATA, tmp_path / "x", params={"freeze": True})
     with pytest.raises(UsageError, match="label-smoothing"):
         train_rnn(DATA, tmp_path / "x", params={"label_smoothing": 1.5})
+    with pytest.raises(UsageError, match="--decay 'cosine'"):
+        train_rnn(DATA, tmp_path / "x", params={"decay": "cosine"})
     assert not (tmp_path / "x").exists()
     train(tmp_path / "a", class_weight="balanced")
     train(tmp_path / "b", hidden=6)
@@ -153,3 +155,26 @@ def test_cli_train_classify_evaluate_explain(cli, write, vectors, tmp_path):
     r = cli("train", "classifier", "--train", data, "--label-map", "0=negative,1=positive",
             "--vectors", vectors, "-o", tmp_path / "z")
     assert r.exit_code == 2 and "apply to --method gru|lstm only" in r.stderr
+
+
+def test_linear_decay_changes_training_and_constant_keeps_the_rate(tmp_path):
+    import torch
+
+    seen = []
+    step = torch.optim.AdamW.step
+
+    def spy(self, *a, **k):
+        seen.append(self.param_groups[0]["lr"])
+        return step(self, *a, **k)
+
+    torch.optim.AdamW.step = spy
+    try:
+        _, lin, _ = train(tmp_path / "lin", lr=0.01)
+        n = len(seen)
+        _, const, _ = train(tmp_path / "const", lr=0.01, decay="constant")
+    finally:
+        torch.optim.AdamW.step = step
+    assert seen[0] == 0.01 and all(b < a for a, b in zip(seen[:n], seen[1:n]))
+    assert seen[n - 1] > 0 and set(seen[n:]) == {0.01}
+    w1, w2 = lin.out.weight.detach(), const.out.weight.detach()
+    assert not torch.allclose(w1, w2)

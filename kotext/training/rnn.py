@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "epochs": 5,
     "patience": 2,          # epochs without a better validation accuracy (0: off)
     "lr": 2e-3,
+    "decay": "linear",      # learning rate decays linearly to 0 over the epochs; "constant"
     "weight_decay": 0.0,
     "label_smoothing": 0.05,
     "clip": 1.0,
@@ -151,6 +152,8 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
         raise UsageError("--label-smoothing must be in [0, 1)")
     if not 0 <= float(p["dropout"]) < 1:
         raise UsageError("--dropout must be in [0, 1)")
+    if p["decay"] not in ("linear", "constant"):
+        raise UsageError(f"--decay {p['decay']!r}: --method gru|lstm has linear or constant")
     if not 0 <= val_fraction < 0.9:
         raise UsageError("--val-fraction must be in [0, 0.9)")
     counts = data.counts()
@@ -246,6 +249,13 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
     best_acc, best_epoch, best_state, bad = -1.0, 0, None, 0
     history = []
     epochs = int(p["epochs"])
+    sched = None
+    if p["decay"] == "linear":
+        bs = int(p["batch_size"])
+        per_epoch = len(tr) // (bs * 50) * 50 + -(-(len(tr) % (bs * 50)) // bs)  # = _batches
+        total_steps = max(epochs * per_epoch, 1)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda step: max(0.0, 1 - step / total_steps))
     for epoch in range(1, epochs + 1):
         net.train()
         t1 = time.perf_counter()
@@ -260,6 +270,8 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
                 if p["clip"]:
                     torch.nn.utils.clip_grad_norm_(trainable, float(p["clip"]))
                 opt.step()
+                if sched is not None:
+                    sched.step()
                 total += loss.item() * len(b)
                 bar.update(1)
         rec = {"epoch": epoch, "loss": round(total / max(len(tr), 1), 5),
