@@ -51,7 +51,6 @@ def throughput(args) -> None:
         print(f"ROWS LOST: {n} in, {rows_out} out")
 
 
-
 def stream(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.csv"
