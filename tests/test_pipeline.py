@@ -88,9 +88,11 @@ def test_pipe_is_lazy_and_keeps_order(nlp):
     assert consumed == []  # nothing read before the first next()
     docs = list(itertools.islice(it, 6))
     assert [d.text for d in docs] == [f"{i}번째 문장입니다" for i in range(6)]
-    # a bounded read-ahead (batches of the clean stage and Kiwi's window of texts in
-    # flight), not the endless input
-    assert len(consumed) <= 100
+    # a bounded read-ahead (a batch of the clean stage and Kiwi's window of texts in
+    # flight, 16 per Kiwi thread: measured 24 / 40 / 136 / 264 for 1 / 2 / 8 / 16 threads),
+    # not the endless input
+    workers = nlp.stages[1].kiwi.num_workers
+    assert len(consumed) <= 24 * workers + 16
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 1000])
