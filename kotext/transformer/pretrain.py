@@ -15,7 +15,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import InputError, ModelError, UsageError
 from ..modelio import FORMAT_VERSION, ModelWriter
 from .hub import quiet_transformers
+from .train import options_from
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -52,12 +53,7 @@ class PretrainArgs:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> PretrainArgs:
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - names)
-        if unknown:
-            raise UsageError(f"pretrain: unknown option(s) {', '.join(unknown)}; options are: "
-                             f"{', '.join(sorted(names))}")
-        a = cls(**{k: v for k, v in params.items() if v is not None})
+        a = options_from(cls, params, "pretrain")
         if a.vocab_size < len(SPECIAL_TOKENS) + 10:
             raise UsageError(f"--vocab-size {a.vocab_size}: too small (e.g. 8000-32000)")
         if a.hidden % a.heads:

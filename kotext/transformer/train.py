@@ -37,6 +37,17 @@ from ..training.classifier import _no_progress
 KOTEXT_JSON = "kotext.json"
 
 
+def options_from(cls, params: dict[str, Any], what: str):
+    """An options dataclass from ``params`` (``None`` values keep the defaults); an unknown
+    option is a UsageError that lists the known ones."""
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(params) - names)
+    if unknown:
+        raise UsageError(f"{what}: unknown option(s) {', '.join(unknown)}; "
+                         f"options are: {', '.join(sorted(names))}")
+    return cls(**{k: v for k, v in params.items() if v is not None})
+
+
 @dataclass
 class TransformerArgs:
     """Every training control; the CLI flags and a training TOML map onto these names."""
@@ -65,12 +76,7 @@ class TransformerArgs:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TransformerArgs:
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - names)
-        if unknown:
-            raise UsageError(f"--method transformer: unknown option(s) {', '.join(unknown)}; "
-                             f"options are: {', '.join(sorted(names))}")
-        args = cls(**{k: v for k, v in params.items() if v is not None})
+        args = options_from(cls, params, "--method transformer")
         args.check()
         return args
 
