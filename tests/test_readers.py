@@ -234,3 +234,21 @@ def test_jsonl_other_columns_nfc_untouched(write):
     row = rows(p)[0]
     assert text_of(row["text"]) == "한글"
     assert row["raw"] == nfd  # the source row passes through untouched
+
+
+def test_json_array_file_is_read_as_records(write):
+    p = write("r.json", '\n[\n  {"id": 1, "text": "좋은 영화"},\n  {"id": 2, "text": "지루했다"},\n'
+                        '  3\n]\n')
+    out = rows(p)
+    assert [r.get("id") for r in out] == [1, 2, None]
+    assert [r.get("text") for r in out[:2]] == ["좋은 영화", "지루했다"]
+    assert out[2][ERROR_KEY] == "item 2: expected a JSON object, got int"
+    one_line = write("one.json", json.dumps([{"text": "하나"}, {"text": "둘"}], ensure_ascii=False))
+    assert [r["text"] for r in rows(one_line)] == ["하나", "둘"]
+
+
+def test_jsonl_starting_with_an_array_line_keeps_line_numbers(write):
+    p = write("r.jsonl", '\n[1, 2]\n{"text": "좋다"}\n')
+    out = rows(p)
+    assert out[0][ERROR_KEY] == "line 2: expected a JSON object, got list"
+    assert out[1]["text"] == "좋다"

@@ -1,7 +1,8 @@
 """Readers: every input becomes a stream of rows (dicts) with a known text key.
 
 Supported: ``.txt`` (a document per line, or per file with ``whole_file``), ``.csv``,
-``.tsv``, ``.jsonl``/``.ndjson``, ``.parquet`` (each optionally ``.gz`` except parquet), a
+``.tsv``, ``.jsonl``/``.ndjson`` (or ``.json``: JSON lines or one JSON array of
+objects), ``.parquet`` (each optionally ``.gz`` except parquet), a
 directory or glob of such files, ``-`` for stdin, and Hugging Face datasets
 (``hf:NAME[:SPLIT]`` or a folder written by ``Dataset.save_to_disk``).
 """
@@ -12,6 +13,7 @@ import csv
 import glob
 import gzip
 import io
+import itertools
 import json
 import math
 import sys
@@ -233,7 +235,33 @@ class Source:
             yield row
 
     def _rows_jsonl(self, f, name: str) -> Iterator[dict]:
-        for i, line in enumerate(f, 1):
+        lines: Iterator[str] = f
+        skipped = 0  # blank lines before the first record
+        for line in f:
+            if line.strip():
+                break
+            skipped += 1
+        else:
+            return
+        if line.lstrip().startswith("["):
+            # a JSON array of objects (what json.dump writes), not JSON lines
+            text = line + f.read()
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError:
+                items = None
+            if isinstance(items, list):
+                for i, obj in enumerate(items):
+                    if isinstance(obj, dict):
+                        yield obj
+                    else:
+                        yield {ERROR_KEY: f"item {i}: expected a JSON object, got "
+                                          f"{type(obj).__name__}"}
+                return
+            lines = iter(text.splitlines(keepends=True))
+        else:
+            lines = itertools.chain([line], f)
+        for i, line in enumerate(lines, skipped + 1):
             if not line.strip():
                 continue
             try:
