@@ -26,6 +26,28 @@ def parse_user_word(item: str) -> tuple[str, str, float]:
     return item, "NNP", 0.0
 
 
+# The tags Kiwi's add_user_word accepts (Sejong tags plus Kiwi's own W_*, Z_*, USERn).
+KIWI_TAGS = frozenset(
+    "NNG NNP NNB NR NP VV VA VX VCP VCN MM MAG MAJ IC JKS JKC JKG JKO JKB JKV JKQ JX JC EP EF "
+    "EC ETN ETM XPN XSN XSV XSA XSM XR SF SP SS SSO SSC SE SO SW SL SH SN SB UN W_URL W_EMAIL "
+    "W_HASHTAG W_MENTION W_SERIAL W_EMOJI Z_CODA Z_SIOT USER0 USER1 USER2 USER3 USER4 "
+    "VV-R VV-I VA-R VA-I VX-R VX-I XSA-R XSA-I".split())
+
+
+def check_user_word(item: str) -> tuple[str, str, float]:
+    """Parse a user word and check its tag now, so that ``kotext validate`` and building a
+    pipeline catch it rather than the first document."""
+    word, tag, score = parse_user_word(item)
+    if not word.strip():
+        raise ConfigError(f"user word {item!r}: the word is empty")
+    if tag.upper() not in KIWI_TAGS:
+        raise ConfigError(
+            f"user word {item!r}: unknown tag {tag!r}. Use WORD or WORD/TAG with a Sejong tag "
+            f"such as NNP, NNG, VV, VA (a word that itself holds '/' needs its tag: "
+            f"AC/DC/NNP).")
+    return word, tag, score
+
+
 def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
              user_words: tuple[str, ...] = (), user_dict: str | None = None):
     key = (model_type, num_workers, tuple(user_words), user_dict)
@@ -39,7 +61,7 @@ def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
             except Exception as e:  # e.g. an unknown model_type
                 raise ConfigError(f"cannot build Kiwi (model_type={model_type!r}): {e}") from None
             for item in user_words:
-                word, tag, score = parse_user_word(item)
+                word, tag, score = check_user_word(item)
                 try:
                     kiwi.add_user_word(word, tag, score)
                 except Exception as e:

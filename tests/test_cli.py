@@ -261,3 +261,10 @@ def test_n_process_2_same_output(cli, write):
     assert two.exit_code == 0, two.output
     assert two.stdout == one.stdout
     assert two.stdout.splitlines() == [f"{i}번째 리뷰 ㅋㅋ" for i in range(40)]
+
+
+def test_validate_catches_a_bad_user_word_tag(cli, write):
+    p = write("p.toml", '[pipeline]\nstages = ["tokenize"]\n[stages.tokenize]\n'
+                        'factory = "kiwi.v1"\nuser_words = ["단어/NOTATAG"]\n')
+    r = cli("validate", p)
+    assert r.exit_code == 2 and "unknown tag 'NOTATAG'" in r.stderr

@@ -176,8 +176,8 @@ def test_pipe_raise_stops():
 def test_usage_errors_are_not_recorded_per_row():
     # A Kiwi that cannot be built is a configuration problem: it must stop the run,
     # not turn every row into a failure.
-    nlp = Pipeline([KiwiTokenizer(user_words=["단어/NOTATAG"])])
-    with pytest.raises(ConfigError, match="user word '단어/NOTATAG'"):
+    nlp = Pipeline([KiwiTokenizer(model_type="no-such-model")])
+    with pytest.raises(ConfigError, match="cannot build Kiwi"):
         list(nlp.pipe(["좋다", "나쁘다"], on_error="record"))
 
 

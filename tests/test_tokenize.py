@@ -119,6 +119,13 @@ def test_user_words_and_user_dict(write):
     assert ("꾸르잼뽀짝", "NNG") in {(t.form, t.tag) for t in doc.tokens}
 
 
+def test_user_word_tags_are_checked_when_the_stage_is_built():
+    # before any Kiwi is loaded, so `kotext validate` catches it too
+    with pytest.raises(ConfigError, match=r"user word 'AC/DC': unknown tag 'DC'.*AC/DC/NNP"):
+        KiwiTokenizer(user_words=["넷플릭스/NNP", "AC/DC"])
+    assert KiwiTokenizer(user_words=["AC/DC/NNP", "뽀짝", "먹방/nng"])._user_words
+
+
 def test_user_dict_missing_names_format(tmp_path):
     with pytest.raises(ConfigError, match=r"user_dict not found: .*WORD<TAB>TAG"):
         KiwiTokenizer(user_dict=str(tmp_path / "nope.tsv"))

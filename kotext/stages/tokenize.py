@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from ..doc import Doc, Sentence, Token
 from ..errors import ConfigError
-from ..kiwi import get_kiwi
+from ..kiwi import check_user_word, get_kiwi
 from .base import Stage
 
 # Shorthands for ``pos``; tags match by prefix, so "VV" also keeps "VV-R"/"VV-I".
@@ -118,6 +118,8 @@ class KiwiTokenizer(Stage):
             else:
                 self._stop_forms.add(w)
         self._user_words = tuple(_as_list(user_words, "user_words"))
+        for w in self._user_words:
+            check_user_word(w)
         if user_dict is not None and not Path(user_dict).is_file():
             raise ConfigError(
                 f"user_dict not found: {user_dict}. Give a TSV file with lines "
