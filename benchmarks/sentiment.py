@@ -4,14 +4,15 @@ Prints test accuracy on sentiment_test.tsv for
   - kotext's linear classifier trained only on sentiment_train.tsv   (target >= 0.890)
   - with --members: kotext's ensemble of that linear model (trained here with
     --val-fraction 0.05 --seed 0) and the given model folders, trained on sentiment_train.tsv
-    with the same split, e.g. (word vectors from reviews.tsv.gz text, no labels, no test rows):
+    with the same split, e.g. (word vectors from reviews.tsv.gz text, no labels, no test rows;
+    form/TAG keys gave better classifiers here than bare forms):
         kotext embed train ../shared/data/nsmc-reviews/reviews.tsv.gz --text-column document \
-            --method word2vec -o /tmp/w2v
-        kotext train classifier --method gru --vectors /tmp/w2v --train \
+            --method word2vec --tokens form/tag -o /tmp/w2v_tag
+        kotext train classifier --method gru --vectors /tmp/w2v_tag --train \
             ../shared/data/nsmc-reviews/sentiment_train.tsv --text-column document \
-            --label-map 0=negative,1=positive --val-fraction 0.05 --seed 0 -o /tmp/gru
-        (and the same with --method lstm --epochs 4 -o /tmp/lstm)
-        python benchmarks/sentiment.py --members /tmp/gru,/tmp/lstm
+            --label-map 0=negative,1=positive --val-fraction 0.05 --seed 0 -o /tmp/gru_tag
+        (and the same with --method lstm --dropout 0.5 --epochs 5 -o /tmp/lstm_tag)
+        python benchmarks/sentiment.py --members /tmp/gru_tag,/tmp/lstm_tag
   - the shipped default model models/sentiment-ko                     (target >= 0.900)
   - peers trained and tested on the same split: scikit-learn TF-IDF (char 1-4 + Kiwi
     morpheme 1-2 grams) + LogisticRegression, and fastText supervised (fasttext-wheel)

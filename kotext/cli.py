@@ -539,25 +539,26 @@ def transformer_options(f):
         ("--base", dict(metavar="NAME|DIR", help="Pretrained encoder: a hub name (klue/bert-"
                         "base, klue/roberta-base, skt/kobert-base-v1) or a local folder "
                         "(save_pretrained, huggingface-cli download, `kotext pretrain`).")),
-        ("--lr", dict(type=float, help="Peak learning rate (3e-5).")),
+        ("--lr", dict(type=float, help="Peak learning rate (transformer 3e-5; gru/lstm 2e-3).")),
         ("--warmup", dict(type=float, help="Warmup: a share of the steps (0.1) or a number "
                           "of steps.")),
         ("--decay", dict(type=click.Choice(["linear", "cosine", "constant"]),
                          help="Learning-rate decay after warmup (linear).")),
-        ("--batch-size", dict(type=click.IntRange(1), help="Texts per batch (32).")),
+        ("--batch-size", dict(type=click.IntRange(1), help="Texts per batch (transformer 32; gru/lstm 128).")),
         ("--grad-accum", dict(type=click.IntRange(1), help="Batches per optimizer step (1).")),
-        ("--epochs", dict(type=click.IntRange(1), help="Maximum epochs (3).")),
+        ("--epochs", dict(type=click.IntRange(1), help="Maximum epochs (transformer 3; gru/lstm 5).")),
         ("--patience", dict(type=click.IntRange(0), help="Stop after N epochs without a "
                             "better validation metric (2; 0 = off).")),
         ("--metric", dict(type=click.Choice(["macro_f1", "accuracy"]),
                           help="Validation metric for early stopping (macro_f1).")),
         ("--max-length", dict(type=click.IntRange(8), help="Tokens per window (128); longer "
-                              "texts are read in overlapping windows.")),
+                              "texts are read in overlapping windows. gru/lstm: tokens kept "
+                              "(64).")),
         ("--freeze", dict(metavar="WHAT", help="Freeze: embeddings, N (embeddings + first N "
                           "layers) or encoder (train only the head).")),
-        ("--label-smoothing", dict(type=float, help="Label smoothing (0).")),
-        ("--dropout", dict(type=float, help="Dropout of the encoder and head (model's own).")),
-        ("--weight-decay", dict(type=float, help="AdamW weight decay (0.01).")),
+        ("--label-smoothing", dict(type=float, help="Label smoothing (transformer 0; gru/lstm 0.05).")),
+        ("--dropout", dict(type=float, help="Dropout (transformer: the model's own; gru/lstm 0.3).")),
+        ("--weight-decay", dict(type=float, help="AdamW weight decay (transformer 0.01; gru/lstm 0).")),
         ("--max-grad-norm", dict(type=float, help="Gradient clipping norm (1.0; 0 = off).")),
         ("--sampler", dict(type=click.Choice(["weighted"]), help="Sample classes evenly "
                            "(instead of --class-weight balanced).")),
@@ -619,12 +620,15 @@ def transformer_options(f):
                    "train` folder, word2vec or fastText file); --freeze embeddings keeps them.")
 @click.option("--hidden", default=None, type=click.IntRange(1),
               help="gru/lstm: hidden units per direction (128).")
+@click.option("--threads", default=None, type=click.IntRange(0),
+              help="gru/lstm: torch CPU threads (1, fastest on a busy machine; 0: torch's "
+                   "default). Results can differ slightly with the thread count.")
 @transformer_options
 def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          drop_blank_labels, encoding, output, method, eval_file, val_fraction,
                          refit, class_weight, seed, C, char_ngrams, morph_ngrams, bits, limit,
                          name, members=None, description="", licence=None, vectors=None,
-                         hidden=None,
+                         hidden=None, threads=None,
                          transformer_params=None) -> None:
     """Train a text classifier on your own labels (binary or multi-class).
 
@@ -658,8 +662,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     params = {k: v for k, v in {"C": C, "char_ngrams": pair(char_ngrams, "--char-ngrams"),
                                 "morph_ngrams": pair(morph_ngrams, "--morph-ngrams"),
                                 "bits": bits}.items() if v is not None}
-    if method not in ("gru", "lstm") and (vectors or hidden):
-        raise UsageError("--vectors and --hidden apply to --method gru|lstm only")
+    if method not in ("gru", "lstm") and (vectors or hidden or threads is not None):
+        raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
     if (members is not None) != (method == "ensemble"):
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
@@ -668,6 +672,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         params.update(transformer_params or {})
     elif method in ("gru", "lstm"):
         params.update(_rnn_params(transformer_params or {}, vectors, hidden))
+        if threads is not None:
+            params["threads"] = threads
     elif transformer_params:
         raise UsageError(", ".join("--" + k.replace("_", "-") for k in transformer_params)
                          + " apply to --method transformer only")

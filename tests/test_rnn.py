@@ -138,10 +138,12 @@ def test_cli_train_classify_evaluate_explain(cli, write, vectors, tmp_path):
     out = tmp_path / "gru"
     r = cli("train", "classifier", "--train", data, "--label-map", "0=negative,1=positive",
             "--method", "gru", "--vectors", vectors, "--freeze", "embeddings", "--epochs", "2",
-            "--hidden", "8", "--label-smoothing", "0.1", "--patience", "1", "-o", out)
+            "--hidden", "8", "--label-smoothing", "0.1", "--patience", "1", "--threads", "2",
+            "-o", out)
     assert r.exit_code == 0, r.output
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert cfg["training"]["label_smoothing"] == 0.1 and cfg["net"]["hidden"] == 8
+    assert cfg["training"]["threads"] == 2 and cfg["training"]["batch_size"] == 128
     assert (out / "README.md").read_text(encoding="utf-8").count("gru") >= 1
     r = cli("classify", "-", "--model", out, "--format", "jsonl", input="최고의 영화\n지루했다\n")
     assert r.exit_code == 0 and len(r.stdout.strip().splitlines()) == 2
@@ -155,6 +157,9 @@ def test_cli_train_classify_evaluate_explain(cli, write, vectors, tmp_path):
     r = cli("train", "classifier", "--train", data, "--label-map", "0=negative,1=positive",
             "--vectors", vectors, "-o", tmp_path / "z")
     assert r.exit_code == 2 and "apply to --method gru|lstm only" in r.stderr
+    r = cli("train", "classifier", "--train", data, "--label-map", "0=negative,1=positive",
+            "--threads", "2", "-o", tmp_path / "z")
+    assert r.exit_code == 2 and "--threads apply to --method gru|lstm only" in r.stderr
 
 
 def test_linear_decay_changes_training_and_constant_keeps_the_rate(tmp_path):

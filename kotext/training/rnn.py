@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "layers": 1,
     "dropout": 0.3,
     "max_len": 64,
-    "batch_size": 256,
+    "batch_size": 128,     # 128 beat 256 on NSMC (GRU 0.8813 vs 0.8782, form/TAG vectors)
     "epochs": 5,
     "patience": 2,          # epochs without a better validation accuracy (0: off)
     "lr": 2e-3,
