@@ -152,7 +152,8 @@ def main() -> None:
         t0 = time.perf_counter()
         cfg = train_classifier(tr, work / args.method, method=args.method, eval_data=te,
                                val_fraction=0.05, seed=0,
-                               params={"vectors": str(vectors), "epochs": args.gru_epochs},
+                               params={"vectors": str(vectors), "epochs": args.gru_epochs,
+                                       "threads": workers},
                                log=lambda s: print("  " + s, flush=True))
         secs = time.perf_counter() - t0
         acc = cfg["metrics"]["eval"]["accuracy"]
