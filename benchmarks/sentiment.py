@@ -10,8 +10,9 @@ Prints test accuracy on sentiment_test.tsv for
             --method word2vec --tokens form/tag -o /tmp/w2v_tag
         kotext train classifier --method gru --vectors /tmp/w2v_tag --train \
             ../shared/data/nsmc-reviews/sentiment_train.tsv --text-column document \
-            --label-map 0=negative,1=positive --val-fraction 0.05 --seed 0 -o /tmp/gru_tag
-        (and the same with --method lstm --dropout 0.5 --epochs 5 -o /tmp/lstm_tag)
+            --label-map 0=negative,1=positive --val-fraction 0.05 --seed 0 --threads 2 \
+            -o /tmp/gru_tag
+        (and the same with --method lstm --dropout 0.5 -o /tmp/lstm_tag)
         python benchmarks/sentiment.py --members /tmp/gru_tag,/tmp/lstm_tag
   - the shipped default model models/sentiment-ko                     (target >= 0.900)
   - peers trained and tested on the same split: scikit-learn TF-IDF (char 1-4 + Kiwi
