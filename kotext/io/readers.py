@@ -235,7 +235,6 @@ class Source:
             yield row
 
     def _rows_jsonl(self, f, name: str) -> Iterator[dict]:
-        lines: Iterator[str] = f
         skipped = 0  # blank lines before the first record
         for line in f:
             if line.strip():
@@ -258,7 +257,7 @@ class Source:
                         yield {ERROR_KEY: f"item {i}: expected a JSON object, got "
                                           f"{type(obj).__name__}"}
                 return
-            lines = iter(text.splitlines(keepends=True))
+            lines: Iterator[str] = iter(text.splitlines(keepends=True))
         else:
             lines = itertools.chain([line], f)
         for i, line in enumerate(lines, skipped + 1):
