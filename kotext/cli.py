@@ -1336,11 +1336,10 @@ def embed_train(input, text_column, encoding, input_format, limit, output, metho
       kotext embed train corpus.txt --method fasttext --dim 100 --epochs 10 -o models/ft
       kotext embed train news.jsonl --text-field body --tokens form/tag --pos content -o m
     """
-    import shlex
-
     from tqdm import tqdm
 
     from .embeddings import train_vectors
+    from .training.card import command_line
 
     tok = {k: v for k, v in {"pos": pos, "lemmas": lemmas or None,
                              "stopwords": stopwords or None}.items() if v is not None}
@@ -1366,7 +1365,7 @@ def embed_train(input, text_column, encoding, input_format, limit, output, metho
                             min_count=min_count, epochs=epochs, sg=sg, negative=negative,
                             workers=workers, seed=seed, tokens=tokens, min_n=min_n,
                             max_n=max_n, bucket=bucket, tokenize=tok or None, source=input,
-                            command="kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                            command=command_line(),
                             progress=bar.update, on_epoch=on_epoch,
                             log=lambda s: (bar if ebar is None else ebar).write(s, file=sys.stderr))
     finally:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import platform
+import shlex
+import sys
 from typing import Any
+
+
+def command_line(command: str | None = None) -> str:
+    """The command a model card records: ``command`` when given, else this process's own
+    ``kotext ...`` command line, shell-quoted."""
+    return command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def _metrics_table(rep: dict[str, Any] | None) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +14,7 @@ from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter
 from ..pipeline import Pipeline
+from .card import command_line
 from .data import LabeledData, stratified_split
 
 ProgressFactory = Callable[[str, int | None], Any]
@@ -144,7 +143,7 @@ def train_classifier(data: LabeledData, output: str | Path, *, method: str = "li
         writer.write_arrays("weights.safetensors", {"coef": coef.astype(np.float16),
                                                     "intercept": intercept})
         size = sum(f.stat().st_size for f in writer.tmp.iterdir()) / 1e6
-        cmd = command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        cmd = command_line(command)
         writer.write_text("README.md", _card(name, description, labels, data_description,
                                              dict(counts), val_rep, eval_rep, cmd, trainer,
                                              feat_cfg, size, licence))

@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter, read_config, resolve_model
+from .card import command_line
 from .data import LabeledData, stratified_split
 
 RUNTIME = {"num_workers", "sentences"}
@@ -139,8 +140,6 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
         from .card import model_card
 
         size = sum(p.stat().st_size for p in writer.tmp.rglob("*") if p.is_file()) / 1e6
-        import shlex
-        import sys
 
         writer.write_text("README.md", model_card(
             name=cfg["name"], method="ensemble", labels=labels,
@@ -149,7 +148,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
             data=data_description or "The labeled file given to `kotext train classifier`.",
             counts=dict(data.counts()), validation=val_rep,
             extra_eval={"Evaluation file": eval_rep} if eval_rep else None,
-            command=command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            command=command_line(command),
             params={"members": ", ".join(members), "weights": ", ".join(f"{x:.3f}" for x in w),
                     "seed": seed, "val_fraction": val_fraction},
             size_mb=size, **({"licence": licence} if licence else {})))

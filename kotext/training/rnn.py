@@ -8,8 +8,6 @@ thread count give the same model).
 
 from __future__ import annotations
 
-import shlex
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +19,7 @@ import numpy as np
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter
+from .card import command_line
 from .data import LabeledData, stratified_split
 
 DEFAULTS: dict[str, Any] = {
@@ -338,7 +337,7 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
         writer.write_arrays("weights.safetensors", {
             k: v.detach().cpu().numpy().astype(np.float32) for k, v in net.state_dict().items()})
         size = sum(f.stat().st_size for f in writer.tmp.iterdir()) / 1e6
-        cmd = command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        cmd = command_line(command)
         from .card import model_card
 
         writer.write_text("README.md", model_card(

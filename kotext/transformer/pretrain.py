@@ -11,8 +11,6 @@ fine-tunes like a hub model, plus ``kotext.json``, a model card and the loss cur
 from __future__ import annotations
 
 import math
-import shlex
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -23,6 +21,7 @@ import numpy as np
 
 from ..errors import InputError, ModelError, UsageError
 from ..modelio import FORMAT_VERSION, ModelWriter
+from ..training.card import command_line
 from .hub import quiet_transformers
 from .train import options_from
 
@@ -294,7 +293,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
         "metrics": {"final_train_loss": history[-1]["train_loss"] if history else None,
                     "val_mlm_loss": history[-1].get("val_loss") if history else None},
     }
-    cmd = command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    cmd = command_line(command)
     writer = ModelWriter(out)
     try:
         model.to("cpu")

@@ -17,9 +17,7 @@ import dataclasses
 import hashlib
 import json
 import math
-import shlex
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -30,6 +28,7 @@ import numpy as np
 
 from ..errors import InputError, ModelError, UsageError
 from ..modelio import FORMAT_VERSION, ModelWriter
+from ..training.card import command_line
 from .hub import load_tokenizer, quiet_transformers, resolve_base, special_layout
 from .infer import pad as _pad
 from ..training.classifier import _no_progress
@@ -532,7 +531,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                      "stopped": stopped or None, "frozen_parameters": frozen["frozen"]},
         "metrics": {"validation": val_rep, "eval": eval_rep},
     }
-    cmd = command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    cmd = command_line(command)
     writer = ModelWriter(out)
     try:
         model.to("cpu")
