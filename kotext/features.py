@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,8 @@ _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
 _WS = re.compile(r"\s+")
 _BOS, _EOS = 1, 2
+_FORM_TAG = itemgetter(0, 1)  # Token fields
+_FORM = itemgetter(0)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -87,18 +91,17 @@ class HashedNgrams:
     def needs_tokens(self) -> bool:
         return bool(self.morph_ngrams and self.morph_ngrams[1])
 
-    def _unit(self, s: str) -> int:
-        v = self._ids.get(s)
+    def _unit(self, key) -> int:
+        """The id of one morpheme unit, ``key`` = (form, tag), or form alone without tags:
+        CRC32 | Adler-32 << 32 of ``form/TAG`` (or ``form``) in UTF-8, cached."""
+        v = self._ids.get(key)
         if v is None:
+            s = f"{key[0]}/{key[1]}" if self.morph_tags else key
             b = s.encode("utf-8")
             v = (zlib.crc32(b) | (zlib.adler32(b) << 32)) + 3
             if len(self._ids) < 2_000_000:
-                self._ids[s] = v
+                self._ids[key] = v
         return v
-
-    def _morph_units(self, doc: Doc) -> list[str]:
-        toks = doc.tokens or ()
-        return [f"{t.form}/{t.tag}" for t in toks] if self.morph_tags else [t.form for t in toks]
 
     def _grams(self, docs: Sequence[Doc]):
         """Yield (kind, doc ids, starts, n, hashes); kind 'c' (chars) or 'm' (morphemes)."""
@@ -114,16 +117,15 @@ class HashedNgrams:
                 yield ("c", *g)
         lo, hi = self.morph_ngrams
         if hi:
-            strs: list[str] = []
-            lens_m = np.empty(n_docs, dtype=np.int64)
-            for i, d in enumerate(docs):
-                units = self._morph_units(d)
-                strs.extend(units)
-                lens_m[i] = len(units)
-            vals = list(map(self._ids.get, strs))  # known units at C speed (the hot path)
+            toks = [d.tokens or () for d in docs]
+            lens_m = np.fromiter(map(len, toks), dtype=np.int64, count=n_docs)
+            flat = chain.from_iterable(toks)
+            # (form, tag) keys and known ids at C speed: no string built per token
+            keys = list(map(_FORM_TAG if self.morph_tags else _FORM, flat))
+            vals = list(map(self._ids.get, keys))
             if None in vals:
                 unit = self._unit
-                vals = [unit(u) if v is None else v for u, v in zip(strs, vals)]
+                vals = [unit(k) if v is None else v for k, v in zip(keys, vals)]
             # each document's units between a BOS and an EOS marker
             lens_m += 2
             ends = np.cumsum(lens_m)
@@ -140,19 +142,25 @@ class HashedNgrams:
 
     def pairs(self, docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray]:
         """The active features as (document index, column) pairs, each pair once, sorted."""
-        rows, cols = [], []
+        bits = self.bits
+        # (document << bits) | column as one key; 32-bit keys when they fit (a batch of up
+        # to 2**(32 - bits) documents) sort about 3x faster than 64-bit ones
+        kdt = np.uint32 if (len(docs) << bits) <= (1 << 32) else np.uint64
         mask = np.uint64(self.n_features - 1)
-        for _, d, _, _, h in self._grams(docs):
-            rows.append(d)
-            cols.append((h & mask).astype(np.int64))
-        if not rows:
-            empty = np.zeros(0, dtype=np.int64)
+        keys = [(d.astype(kdt) << kdt(bits)) | (h & mask).astype(kdt)
+                for _, d, _, _, h in self._grams(docs)]
+        if not keys:
+            empty = np.zeros(0, dtype=np.intp)
             return empty, empty
-        key = np.concatenate(rows) * self.n_features + np.concatenate(cols)
-        key.sort()  # sort + diff: much faster than np.unique on millions of keys
-        if len(key):
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-        return key // self.n_features, key % self.n_features
+        key = np.concatenate(keys)
+        key.sort()  # sort + compare neighbours: much faster than np.unique
+        if len(key) > 1:
+            keep = np.empty(len(key), dtype=bool)
+            keep[0] = True
+            np.not_equal(key[1:], key[:-1], out=keep[1:])
+            key = key[keep]
+        return ((key >> kdt(bits)).astype(np.intp),
+                (key & kdt(self.n_features - 1)).astype(np.intp))
 
     def transform(self, docs: Sequence[Doc]):
         """A CSR matrix (n_docs x 2**bits) of binary features (for training)."""
