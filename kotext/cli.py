@@ -80,7 +80,7 @@ def io_options(f):
         click.option("--resume", is_flag=True,
                      help="Continue an interrupted run into the same -o file (no row twice)."),
         click.option("--batch-size", default=None, type=click.IntRange(1), metavar="N",
-                     help="Documents per batch (default: the pipeline's, 1000)."),
+                     help="Documents per batch (default: the pipeline's, 128)."),
         click.option("--n-process", default=1, type=click.IntRange(1), metavar="N",
                      show_default=True, help="Worker processes."),
     ]

@@ -15,6 +15,12 @@ from .errors import ConfigError, KotextError, UsageError
 from .stages.base import Stage, batched
 
 BASE_FIELDS = frozenset({"text", "id", "meta"})
+# Documents per batch for the batched stages. Small on purpose: Kiwi reads only 32
+# documents ahead of its caller (16 per worker thread), so while Python works through one
+# batch (cleaning, features, writing) its threads idle once those 32 are done. Batches of
+# 128 take a few milliseconds each, about what the 32 take Kiwi; batches of 1000 left its
+# threads waiting (measured: classify 0.5 s faster per 50,000 reviews at 128).
+BATCH_SIZE = 128
 
 
 def _as_doc(item: str | Doc | None) -> Doc:
@@ -41,7 +47,8 @@ class Pipeline:
     >>> nlp("배우 연기가 좋았다").tokens              # doctest: +SKIP
     """
 
-    def __init__(self, stages: Iterable[Stage], batch_size: int = 1000, source: Path | None = None):
+    def __init__(self, stages: Iterable[Stage], batch_size: int = BATCH_SIZE,
+                 source: Path | None = None):
         self.stages: list[Stage] = list(stages)
         self.batch_size = batch_size
         self.source = source
@@ -136,7 +143,7 @@ class Pipeline:
                 stages.append(registry.create(factory, name=name, **scfg))
             except ConfigError as e:
                 raise ConfigError(f"{where}{e}") from None
-        return cls(stages, batch_size=int(pipe_cfg.get("batch_size", 1000)), source=source)
+        return cls(stages, batch_size=int(pipe_cfg.get("batch_size", BATCH_SIZE)), source=source)
 
     def to_config(self) -> dict[str, Any]:
         stages: dict[str, Any] = {}

@@ -98,11 +98,11 @@ class Classifier(Stage):
         return docs
 
 
-def classify_pipeline(model: str = "sentiment-ko", batch_size: int = 1000,
+def classify_pipeline(model: str = "sentiment-ko", batch_size: int | None = None,
                       quantize: bool = False, device: str | None = None):
     """The pipeline a model was trained behind, ending in its classifier stage."""
     from .. import registry
-    from ..pipeline import Pipeline
+    from ..pipeline import BATCH_SIZE, Pipeline
 
     clf = Classifier(model, quantize=quantize, device=device)
     clf.name = "classify"
@@ -112,4 +112,8 @@ def classify_pipeline(model: str = "sentiment-ko", batch_size: int = 1000,
         factory = cfg.pop("factory")
         stages.append(registry.create(factory, name=factory.split(".")[0].replace(
             "kiwi", "tokenize"), **cfg))
+    if batch_size is None:
+        # a transformer sorts each batch's texts by length before padding: a larger pool
+        # pads less; the other models gain from small batches (see pipeline.BATCH_SIZE)
+        batch_size = 1000 if clf._config.get("method") == "transformer" else BATCH_SIZE
     return Pipeline([*stages, clf], batch_size=batch_size)
