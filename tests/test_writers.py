@@ -53,9 +53,10 @@ def test_jsonl_keeps_types_and_nan_is_null(tmp_path):
     assert "NaN" not in line and "좋다" in line  # real JSON, Korean not escaped
 
 
-def test_parquet_types_across_batches(tmp_path):
+def test_parquet_types_across_batches(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
+    monkeypatch.setattr(Writer, "PARQUET_ROWS", 1)  # each batch its own row group
     p = tmp_path / "o.parquet"
     w = Writer(p, None, ["id", "tokens", "score", "error"])
     # first batch: no errors yet (null column), mixed-type token lists (JSON tokens)
@@ -70,6 +71,60 @@ def test_parquet_types_across_batches(tmp_path):
     assert t[1]["error"] == "tokenize: boom"
     assert json.loads(t[0]["tokens"]) == [["좋다", "VA", 0, 1]]
     assert t[2]["score"] is None
+
+
+def test_parquet_row_groups_whatever_the_batch_size(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    def write(name, batch):
+        p = tmp_path / name
+        w = Writer(p, None, ["id", "text"])
+        for i in range(0, 250, batch):
+            w.write_rows([{"id": j, "text": f"리뷰 {j}"} for j in range(i, min(i + batch, 250))])
+        w.close()
+        return pq.ParquetFile(p)
+
+    f = write("small.parquet", 10)
+    assert f.metadata.num_row_groups == 1  # not 25 groups of 10 rows
+    assert f.read().column("id").to_pylist() == list(range(250))
+    monkeypatch.setattr(Writer, "PARQUET_ROWS", 100)
+    f = write("groups.parquet", 10)
+    assert [f.metadata.row_group(i).num_rows for i in range(3)] == [100, 100, 50]
+    assert f.read().column("id").to_pylist() == list(range(250))
+
+
+def test_checkpoint_at_most_every_few_seconds(tmp_path, monkeypatch):
+    p = tmp_path / "o.jsonl"
+    ckpt = tmp_path / "o.jsonl.part.json"
+    monkeypatch.setattr(Writer, "CHECKPOINT_SECONDS", 3600.0)
+    w = Writer(p, None, COLS)
+    for _ in range(50):
+        w.write_rows(ROWS)  # no fsync + checkpoint per batch
+    assert json.loads(ckpt.read_text())["rows"] == 0
+    monkeypatch.setattr(Writer, "CHECKPOINT_SECONDS", 0.0)
+    w.write_rows(ROWS)
+    state = json.loads(ckpt.read_text())
+    assert state["rows"] == 102 and (tmp_path / "o.jsonl.part").stat().st_size == state["bytes"]
+    w.close()
+    assert len(p.read_text(encoding="utf-8").splitlines()) == 102
+
+
+def test_killed_run_resumes_from_last_checkpoint(tmp_path, monkeypatch):
+    # a run killed outright (no close): --resume redoes the rows after the last
+    # checkpoint, none twice, none lost
+    p = tmp_path / "o.csv"
+    monkeypatch.setattr(Writer, "CHECKPOINT_SECONDS", 0.0)
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS[:1])  # checkpointed
+    monkeypatch.setattr(Writer, "CHECKPOINT_SECONDS", 3600.0)
+    w.write_rows(ROWS[1:])  # written, not checkpointed
+    w._f.flush()  # what the OS has when the process dies
+    w = Writer(p, None, COLS, resume=True)
+    assert w.rows_done == 1
+    w.write_rows(ROWS[1:])
+    w.close()
+    with open(p, encoding="utf-8", newline="") as f:
+        assert [r[0] for r in csv.reader(f)] == ["id", "1", "2"]
 
 
 def test_parquet_empty_output_is_valid(tmp_path):
