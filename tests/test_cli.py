@@ -167,12 +167,25 @@ def test_on_error_abort_stops(cli, write, tmp_path):
     (["--output-encoding", "utf-8", "--format", "xml"], "Invalid value for '--format'"),
     (["--batch-size", "0"], "Invalid value for '--batch-size'"),
     (["--resume"], "--resume needs an output file"),
+    (["--output-encoding", "cp-949x"], "--output-encoding 'cp-949x': no such encoding"),
 ])
 def test_bad_usage_exit_2(cli, write, args, message):
     p = write("r.csv", REVIEWS, encoding="cp949")
     r = cli("clean", p, *args)
     assert r.exit_code == 2, r.output
     assert message in r.stderr
+
+
+def test_output_encoding_that_cannot_hold_a_character(cli, write, tmp_path):
+    src = write("r.csv", "id,text\n1,좋아요\n2,최고 😀\n")
+    out = tmp_path / "o.csv"
+    r = cli("clean", src, "-o", out, "--output-encoding", "cp949")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "row 2: '😀' (U+1F600) cannot be written in cp949" in r.stderr
+    assert "--output-encoding utf-8-sig" in r.stderr
+    assert list(tmp_path.glob("o.csv*")) == []  # no half file left to resume into
+    r = cli("clean", src, "-o", out, "--output-encoding", "utf-8-sig")
+    assert r.exit_code == 0 and [x["text"] for x in read_csv(out)] == ["좋아요", "최고 😀"]
 
 
 def test_missing_file_and_binary_exit_2(cli, write, tmp_path):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import math
@@ -36,6 +37,14 @@ def _text_cell(v: Any) -> str | None:
     if isinstance(v, (list, dict, tuple)):
         return json.dumps(v, ensure_ascii=False, default=str)
     return str(v)
+
+
+def _encodable(ch: str, encoding: str) -> bool:
+    try:
+        ch.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _json_line(row: dict[str, Any]) -> str:
@@ -75,6 +84,12 @@ class Writer:
             raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
         self.columns = columns
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"--output-encoding {encoding!r}: no such encoding; use utf-8 "
+                             f"(the default), utf-8-sig (CSV that Excel opens as Korean) or "
+                             f"cp949") from None
         self.encoding = encoding
         self.text_key = text_key
         self.line_format = line_format  # text format: row -> line (default: row[text_key])
@@ -83,6 +98,7 @@ class Writer:
         self._pq_rows: list[dict[str, Any]] = []
         self._end = 0  # bytes of the part file after the last whole write_rows
         self._last_ckpt = time.monotonic()
+        self._discard = False
         if self.path is None:
             if resume:
                 raise UsageError("--resume needs an output file: pass -o FILE")
@@ -141,6 +157,27 @@ class Writer:
             self._csv.writerow(self.columns)
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            self._write(rows)
+        except UnicodeEncodeError as e:
+            self._discard = True  # the same rows would fail again on --resume
+            raise self._unencodable(rows, e) from None
+
+    def _unencodable(self, rows: list[dict[str, Any]], e: UnicodeEncodeError) -> UsageError:
+        """The first row and character the output encoding cannot hold, and the fix."""
+        where = f"{e.object[e.start:e.end]!r}"
+        for i, r in enumerate(rows):
+            bad = next((c for v in r.values() if isinstance(v, str) for c in v
+                        if not _encodable(c, self.encoding)), None)
+            if bad is not None:
+                where = f"row {self.rows_done + i + 1}: {bad!r} (U+{ord(bad):04X})"
+                break
+        return UsageError(
+            f"{where} cannot be written in {self.encoding}. Use --output-encoding utf-8-sig "
+            f"(Excel opens it as Korean too) or utf-8: {self.encoding} has no emoji and "
+            f"lacks some rarer characters.")
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
         if self.fmt in ("csv", "tsv"):
             cols = self.columns
             self._csv.writerows([[_cell(r.get(c)) for c in cols] for r in rows])
@@ -223,6 +260,12 @@ class Writer:
         """Publish the output (rename) when ``ok``; otherwise leave ``OUT.part`` to resume."""
         if self.path is None:
             self._f.flush()
+            return
+        if self._discard:
+            if self._f is not None:
+                self._f.close()
+            self.part.unlink(missing_ok=True)
+            self.ckpt.unlink(missing_ok=True)
             return
         if self._f is not None and not ok:
             # stopped early: cut off a write that did not finish, then record the rows
