@@ -1510,6 +1510,10 @@ def embed_plot(model, vectors_format, words, output, projection, title) -> None:
     click.echo(f"{len(plotted)} words drawn to {output}", err=True)
 
 
+COMMON_FIT_DOCS = 10_000  # similar-docs --common: documents the shared direction is fitted on
+COMMON_MIN_DOCS = 50
+
+
 @main.command("similar-docs", context_settings=CONTEXT)
 @click.argument("input", metavar="INPUT")
 @_corpus_options
@@ -1519,13 +1523,18 @@ def embed_plot(model, vectors_format, words, output, projection, title) -> None:
 @click.option("--weighting", default="sif", show_default=True,
               type=click.Choice(["mean", "tfidf", "sif"]),
               help="How word vectors are averaged into a document vector.")
+@click.option("--common", default=1, show_default=True, type=click.IntRange(0), metavar="N",
+              help="Remove the N directions all documents share (SIF's last step), "
+                   f"estimated on the first {COMMON_FIT_DOCS:,} documents; 0 = off. "
+                   f"Needs {COMMON_MIN_DOCS} documents or more.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1))
 def similar_docs(input, text_column, encoding, input_format, limit, query, model,
-                 vectors_format, top, weighting, batch_size) -> None:
+                 vectors_format, top, weighting, common, batch_size) -> None:
     """The documents of INPUT nearest to --query (cosine of document vectors).
 
-    Document vectors are weighted averages of word vectors (docvec.v1); INPUT is streamed,
-    only the best N are kept. Prints score, row number (from 1) and text.
+    Document vectors are weighted averages of word vectors (docvec.v1), less the direction
+    that all documents share (--common); INPUT is streamed, only the best N are kept.
+    Prints score, row number (from 1) and text.
 
     \b
     Examples:
@@ -1534,10 +1543,11 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
       kotext similar-docs news.jsonl --text-field body -q "반도체 수출" -m models/vec
     """
     import heapq
+    from itertools import chain, islice
 
     import numpy as np
 
-    from .stages.docvec import docvec_pipeline
+    from .stages.docvec import common_components, docvec_pipeline, remove_components
 
     nlp = docvec_pipeline(model, batch_size=batch_size, weighting=weighting,
                           format=vectors_format)
@@ -1546,10 +1556,20 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
         click.echo("note: no word of the query has a vector; all scores are 0", err=True)
     heap: list[tuple[float, int, str]] = []
     texts = _texts(input, text_column, encoding, input_format, limit)
-    for i, doc in enumerate(nlp.pipe(texts, on_error="record"), 1):
-        if doc.error is not None or doc.vector is None:
-            continue
-        item = (float(np.dot(q, doc.vector)), -i, doc.text)
+    docs = ((i, d) for i, d in enumerate(nlp.pipe(texts, on_error="record"), 1)
+            if d.error is None and d.vector is not None)
+    comps = np.zeros((0, len(q)), dtype=np.float32)
+    if common:
+        head = list(islice(docs, COMMON_FIT_DOCS))  # held, then streamed on with the rest
+        if len(head) >= COMMON_MIN_DOCS:
+            comps = common_components(np.stack([d.vector for _, d in head]), common)
+        else:
+            click.echo(f"note: {len(head)} documents, too few to estimate what they share "
+                       f"(--common needs {COMMON_MIN_DOCS}); plain cosine", err=True)
+        docs = chain(head, docs)
+    q = remove_components(q, comps)
+    for i, doc in docs:
+        item = (float(np.dot(q, remove_components(doc.vector, comps))), -i, doc.text)
         if len(heap) < top:
             heapq.heappush(heap, item)
         elif item > heap[0]:

@@ -122,3 +122,56 @@ def test_similar_docs_command(cli, write, tmp_path):
     lines = [ln.split("\t") for ln in r.stdout.strip().splitlines()]
     assert len(lines) == 2 and lines[0][1:] == ["3", "배우 연기"]
     assert float(lines[0][0]) > float(lines[1][0])
+
+
+def test_common_components_found_and_removed():
+    from kotext.stages.docvec import common_components, remove_components
+
+    rng = np.random.default_rng(0)
+    shared = unit([1, 2, 2])
+    mat = 3 * shared + 0.3 * rng.standard_normal((200, 3))
+    mat = np.vstack([mat, np.zeros((5, 3))])  # documents without a known word
+    u = common_components(mat, 1)
+    assert u.shape == (1, 3) and abs(float(u[0] @ shared)) > 0.99
+    out = remove_components(mat, u)
+    np.testing.assert_allclose(out[:200] @ u[0], 0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(out[:200], axis=1), 1, rtol=1e-5)
+    assert not np.any(out[200:])  # zero stays zero
+    assert remove_components(mat, common_components(mat, 0)) is not None
+    assert common_components(np.zeros((3, 3)), 1).shape == (0, 3)
+
+
+def test_similar_docs_removes_what_all_documents_share(cli, write, tmp_path):
+    from kotext.stages.docvec import common_components, remove_components
+
+    words = ["배우", "음악", "연기", "영화"]
+    vec = Vectors(words, np.array([[1, 0, 0, 0.5], [0, 1, 0, 0.5], [0, 0, 1, 0.5],
+                                   [0.2, 0.2, 0.2, 1]], dtype=np.float32),
+                  counts=np.array([5, 5, 5, 5]), config={"method": "word2vec", "tokens": "form"})
+    vec.save(tmp_path / "v")
+    rng = np.random.default_rng(1)
+    rows = [" ".join(rng.choice(words, size=rng.integers(1, 4))) for _ in range(80)]
+    src = write("c.csv", "id,document\n" + "".join(f"{i},{t}\n" for i, t in enumerate(rows, 1)))
+    query = "배우 영화 영화"
+    args = ["similar-docs", src, "--text-column", "document", "--query", query,
+            "--model", tmp_path / "v", "-n", "3", "--weighting", "mean"]
+
+    def printed(r):
+        assert r.exit_code == 0, r.output
+        return [(int(ln.split("\t")[1]), float(ln.split("\t")[0]))
+                for ln in r.stdout.strip().splitlines()]
+
+    nlp = docvec_pipeline(str(tmp_path / "v"), weighting="mean")
+    mat = np.stack([d.vector for d in nlp.pipe(rows)])
+    q = nlp(query).vector
+    for common in (0, 1, 2):
+        comps = common_components(mat, common)
+        want = remove_components(mat, comps) @ remove_components(q, comps)
+        top = sorted(range(len(rows)), key=lambda i: (-round(float(want[i]), 4), i))[:3]
+        got = printed(cli(*args, "--common", str(common)))
+        assert [g[0] for g in got] == [i + 1 for i in top]
+        np.testing.assert_allclose([g[1] for g in got], [want[i] for i in top], atol=1e-4)
+    assert printed(cli(*args)) == printed(cli(*args, "--common", "1"))  # the default
+    small = write("s.csv", "id,document\n1,배우 영화\n2,음악 영화\n")
+    r = cli("similar-docs", small, *args[2:])
+    assert r.exit_code == 0 and "too few to estimate" in r.stderr

@@ -141,6 +141,31 @@ class DocVectors(Stage):
         return docs
 
 
+def common_components(vectors: np.ndarray, n: int = 1) -> np.ndarray:
+    """The first ``n`` directions that document vectors share: the top right singular
+    vectors of the (uncentred) matrix of them, one document a row. SIF removes them
+    (Arora et al. 2017, "A simple but tough-to-beat baseline for sentence embeddings"):
+    they carry what every text has in common (frequent words, syntax), not what sets
+    a text apart. Rows that are all zero (no known word) are left out."""
+    mat = np.asarray(vectors, dtype=np.float64)
+    mat = mat[np.any(mat != 0, axis=1)]
+    if n <= 0 or len(mat) == 0:
+        return np.zeros((0, np.asarray(vectors).shape[-1]), dtype=np.float32)
+    _, _, vt = np.linalg.svd(mat, full_matrices=False)
+    return vt[:n].astype(np.float32)
+
+
+def remove_components(vectors: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """``vectors`` (one or a matrix of them) without their projection on ``components``
+    (from :func:`common_components`), scaled back to unit length; zero vectors stay zero."""
+    v = np.asarray(vectors, dtype=np.float32)
+    if len(components) == 0:
+        return v
+    v = v - (v @ components.T) @ components
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.where(norm > 1e-6, v / np.maximum(norm, 1e-6), 0.0).astype(np.float32)
+
+
 def docvec_pipeline(vectors: str, batch_size: int = 1000, **options: Any):
     """Cleaning + tokenization as the vectors were trained (kotext vectors record it;
     the defaults otherwise), then a ``docvec.v1`` stage."""
