@@ -19,7 +19,7 @@ import time
 import numpy as np
 from _common import NSMC, read_tsv
 
-FIT_DOCS = 10_000  # what `similar-docs` fits the shared direction on
+from kotext.cli import COMMON_FIT_DOCS  # what `similar-docs` fits the shared direction on
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
         c = np.stack([d.vector for d in nlp.pipe(r["document"] for r in corpus)])
         q = np.stack([d.vector for d in nlp.pipe(r["document"] for r in queries)])
         for common in (0, 1, 2):
-            comps = common_components(c[:FIT_DOCS], common)
+            comps = common_components(c[:COMMON_FIT_DOCS], common)
             sims = remove_components(q, comps) @ remove_components(c, comps).T
             near = np.argsort(-sims, axis=1, kind="stable")[:, :10]
             top1 = float((yc[near[:, 0]] == yq).mean())

@@ -191,12 +191,10 @@ class Writer:
             self._pq_rows.extend(rows)
             if len(self._pq_rows) >= self.PARQUET_ROWS:
                 self._flush_parquet()
-        if self._f is None:  # parquet
+        if self._f is None or self.path is None:  # parquet (buffered), or stdout
             self.rows_done += len(rows)
-            return
-        if self.path is None:
-            self.rows_done += len(rows)
-            self._f.flush()  # stdout: each batch as soon as it is done
+            if self._f is not None:
+                self._f.flush()  # stdout: each batch as soon as it is done
             return
         self._end, self.rows_done = self._f.tell(), self.rows_done + len(rows)
         if time.monotonic() - self._last_ckpt >= self.CHECKPOINT_SECONDS:
