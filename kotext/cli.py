@@ -39,6 +39,8 @@ def main() -> None:
 
     \b
     Examples:
+      kotext classify reviews.csv --text-column document -o labeled.csv
+      kotext summarize article.txt -n 3
       kotext tokenize reviews.csv --text-column document -o tokens.csv
       kotext clean comments.txt
       kotext run pipelines/tokenize.toml reviews.tsv --set stages.tokenize.pos=nouns
