@@ -86,6 +86,10 @@ def test_content_preset():
 def test_bad_pos():
     with pytest.raises(ConfigError, match="'명사' is not a tag prefix .*nouns"):
         KiwiTokenizer(pos=["명사"])
+    # a prefix no Kiwi tag has (a typo, or another tag set's name) would keep nothing
+    with pytest.raises(ConfigError, match="no Kiwi tag starts with 'NOUN'.*NNG"):
+        KiwiTokenizer(pos="NNG,NOUN")
+    assert KiwiTokenizer(pos="NN,VV,W")._pos == ("NN", "VV", "W")
 
 
 def test_lemmas():

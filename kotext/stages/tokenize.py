@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from ..doc import Doc, Sentence, Token
 from ..errors import ConfigError
-from ..kiwi import check_user_word, get_kiwi
+from ..kiwi import KIWI_TAGS, check_user_word, get_kiwi
 from .base import Stage
 
 # Shorthands for ``pos``; tags match by prefix, so "VV" also keeps "VV-R"/"VV-I".
@@ -98,6 +98,12 @@ class KiwiTokenizer(Stage):
             if p.lower() in POS_PRESETS:
                 prefixes.extend(POS_PRESETS[p.lower()])
             elif p.isalpha() and p.isupper():
+                if not any(t.startswith(p) for t in KIWI_TAGS):
+                    raise ConfigError(
+                        f"tokenize option pos: no Kiwi tag starts with {p!r}; use tags such as "
+                        f"NNG, NNP, VV, VA, MAG, SL (Sejong tags) or a preset "
+                        f"({', '.join(POS_PRESETS)})"
+                    )
                 prefixes.append(p)
             else:
                 raise ConfigError(
