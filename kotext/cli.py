@@ -795,7 +795,8 @@ def _summary_stages(do_clean: bool) -> list:
 def _print_docs(nlp, io: dict[str, Any], show) -> None:
     """Text output on stdout for summarize/keywords: a block of lines per document."""
     from .errors import UsageError
-    from .io.readers import ERROR_KEY, read, text_of
+    from .io.readers import read
+    from .runner import doc_of
 
     if io.get("resume"):
         raise UsageError("--resume needs -o FILE")
@@ -804,13 +805,8 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
                quoting=io["quoting"], split=io["split"])
 
     def docs():
-        from .doc import Doc
-
         for row in src:
-            err = row.pop(ERROR_KEY, None)
-            d = Doc(text=text_of(row.get(src.text_key)), meta=row)
-            d.error = f"input: {err}" if err else None
-            yield d
+            yield doc_of(row, src.text_key)
 
     n = failed = 0
     errors: list[str] = []

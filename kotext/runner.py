@@ -86,6 +86,19 @@ def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[
     return out
 
 
+def doc_of(row: dict, text_key: str) -> Doc:
+    """A row as a Doc; a reader's problem with the row, or a cell that holds no text,
+    becomes the Doc's error (the row keeps its place)."""
+    err = row.pop(ERROR_KEY, None)
+    try:
+        text = text_of(row.get(text_key))
+    except KotextError as e:
+        text, err = "", err or f"{text_key}: {e}"
+    doc = Doc(text=text, meta=row)
+    doc.error = f"input: {err}" if err else None
+    return doc
+
+
 def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str],
         names: dict[str, str], on_error: str = "fail", batch_size: int | None = None,
         n_process: int = 1, token_format: str = "text",
@@ -103,10 +116,7 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
         stats.skipped_resume = sum(1 for _ in islice(rows, writer.rows_done))
 
     def to_doc(row: dict) -> Doc:
-        err = row.pop(ERROR_KEY, None)
-        doc = Doc(text=text_of(row.get(text_key)), meta=row)
-        doc.error = f"input: {err}" if err else None
-        return doc
+        return doc_of(row, text_key)
 
     # Failures are always recorded on their rows; "abort" stops at the first one (a stage
     # error or an input error such as a ragged CSV row) after writing the rows before it.

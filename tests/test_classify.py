@@ -153,6 +153,12 @@ def test_label_data_errors(tmp_path):
     with pytest.raises(InputError, match="does not cover"):
         read_labeled(str(f), text_column=None, label_column="label", label_map="1=pos",
                      drop_blank_labels=True)
+    j = tmp_path / "t.jsonl"
+    j.write_text('{"t": ["좋다", "정말"], "y": 1}\n{"t": {"a": 2}, "y": 0}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"t.jsonl: row 2, t: a JSON object \(keys: a\)"):
+        read_labeled(str(j), text_column="t", label_column="y")
+    j.write_text('{"t": ["좋다", "정말"], "y": 1}\n', encoding="utf-8")
+    assert read_labeled(str(j), text_column="t", label_column="y").texts == ["좋다\n정말"]
 
 
 def test_label_map_parsing():

@@ -252,3 +252,12 @@ def test_jsonl_starting_with_an_array_line_keeps_line_numbers(write):
     out = rows(p)
     assert out[0][ERROR_KEY] == "line 2: expected a JSON object, got list"
     assert out[1]["text"] == "좋다"
+
+
+def test_text_of_lists_and_objects():
+    assert text_of(["하나", None, "", 2, "둘"]) == "하나\n2\n둘"
+    assert text_of(("가",)) == "가" and text_of([]) == ""
+    with pytest.raises(InputError, match=r"a JSON object \(keys: a, b\) where text was expected"):
+        text_of({"a": 1, "b": 2})
+    with pytest.raises(InputError, match="a list holding lists or objects"):
+        text_of(["가", ["나"]])

@@ -154,3 +154,21 @@ def test_nulls_and_empty_text(tmp_path):
     assert [(r["id"], r["text"], r["clean_text"]) for r in got] == [
         (1, "좋다", "좋다"), (2, None, ""), (3, "", "")]
     assert got[1]["tokens"] == ""
+
+
+def test_list_and_object_cells(tmp_path):
+    # a JSON array is read as one line per item (lines stay sentence boundaries); an object
+    # holds no one text: that row fails in its place, the others go through
+    src = tmp_path / "r.jsonl"
+    rows = [{"id": 1, "body": ["첫 문장이다", "둘째 문장이다"]}, {"id": 2, "body": {"title": "x"}},
+            {"id": 3, "body": 7}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out = tmp_path / "o.jsonl"
+    stats = go(Pipeline([Clean(), create("kiwi.v1", name="tokenize")]), src, out)
+    got = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    assert stats.failed == 1 and [r["id"] for r in got] == [1, 2, 3]
+    assert got[0]["clean_text"] == "첫 문장이다\n둘째 문장이다" and got[0]["error"] is None
+    assert got[0]["body"] == rows[0]["body"]  # the input cell itself is kept as it was
+    assert got[1]["error"].startswith("input: body: a JSON object (keys: title) where text")
+    assert got[1]["tokens"] is None
+    assert got[2]["tokens"] == "7/SN"

@@ -189,6 +189,21 @@ def test_cli_csv_rows_in_rows_out(cli, write, tmp_path):
     assert rows[1]["summary"] == "" and rows[2]["summary"] == "한 문장."
 
 
+def test_cli_jsonl_list_of_sentences(cli, write):
+    # an article stored as a JSON array of sentences: each item is a sentence (not the
+    # array's repr); an object in the text field fails on its own row
+    rows = [{"sentences": ARTICLE}, {"sentences": {"text": "x"}}]
+    f = write("news.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    res = cli("summarize", f, "--text-field", "sentences", "-n", "2")
+    assert res.exit_code == 1, res.output
+    lines = [x for x in res.output.splitlines() if x.startswith("[")]
+    assert len(lines) == 2
+    for line in lines:
+        i = int(line.split("]")[0][1:])
+        assert line.endswith("  " + ARTICLE[i]) and "['" not in line
+    assert "document 2: input: sentences: a JSON object (keys: text)" in res.output
+
+
 def test_cli_abstractive_rejects_n(cli, write):
     f = write("a.txt", "문장.")
     res = cli("summarize", f, "--method", "abstractive", "-n", "2")

@@ -55,14 +55,25 @@ def _clean_value(v: Any) -> Any:
 
 
 def text_of(value: Any) -> str:
-    """The text of a cell: None/NaN -> "", numbers -> str, strings NFC-normalized."""
+    """The text of a cell: None/NaN -> "", numbers -> str, strings NFC-normalized, a list
+    (JSON array, parquet list) -> its items one per line (kotext keeps lines as sentence
+    boundaries). A JSON object raises :class:`InputError`: it holds no one text."""
+    if isinstance(value, str):
+        return nfc(value)
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    if not isinstance(value, str):
-        value = str(value)
-    return nfc(value)
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(x, (dict, list, tuple)) for x in value):
+            raise InputError("a list holding lists or objects where text was expected; point "
+                             "--text-column/--text-field at a text or a list of texts")
+        return "\n".join(t for t in map(text_of, value) if t)
+    if isinstance(value, dict):
+        keys = ", ".join(list(map(str, value))[:5])
+        raise InputError(f"a JSON object (keys: {keys}) where text was expected; point "
+                         f"--text-column/--text-field at a field that holds the text")
+    return nfc(str(value))
 
 
 class Source:

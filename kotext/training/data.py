@@ -91,7 +91,10 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
         if lab == DROP:
             dropped += 1
             continue
-        texts.append(text_of(row.get(src.text_key)))
+        try:
+            texts.append(text_of(row.get(src.text_key)))
+        except InputError as e:
+            raise InputError(f"{spec}: row {i}, {src.text_key}: {e}") from None
         labels.append(lab)
         if limit and len(texts) >= limit:
             break
