@@ -136,6 +136,16 @@ def test_stdin(monkeypatch):
     assert rows("-", input_format="csv") == [{"id": "1", "text": "좋"}]
 
 
+def test_excel_workbook_says_how_to_export(tmp_path):
+    f = tmp_path / "설문.xlsx"
+    f.write_bytes(b"PK\x03\x04 not read")
+    with pytest.raises(InputError, match=r"an Excel workbook.*Save As > 'CSV UTF-8"):
+        read(str(f))
+    (tmp_path / "data.odd").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown file type; pass --input-format"):
+        read(str(tmp_path / "data.odd"))
+
+
 def test_missing_path_suggests_hub_and_save_to_disk(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
         read(str(tmp_path / "nope.csv"))

@@ -140,6 +140,12 @@ class Source:
         if self.input_format:
             return self.input_format
         fmt = format_of(path) if path is not None else "txt"
+        if fmt is None and path is not None and path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+            raise InputError(
+                f"{path}: an Excel workbook, which kotext does not read. In Excel: File > Save "
+                f"As > 'CSV UTF-8 (Comma delimited)', then run on the .csv (a plain 'CSV' "
+                f"export is CP949, which kotext detects too)"
+            )
         if fmt is None:
             raise InputError(
                 f"{path}: unknown file type; pass --input-format ({', '.join(FORMATS)})"
