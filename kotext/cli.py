@@ -728,10 +728,13 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     labels = nlp.stages[-1].labels
     unknown = sorted(set(ds.labels) - set(labels))
     if unknown:
+        have = sorted(set(ds.labels))
+        example = (",".join(f"{a}={b}" for a, b in zip(have, labels)) + " (check the pairing)"
+                   if unknown == have and len(have) == len(labels) else
+                   f"{unknown[0]}={labels[0]}")
         raise InputError(
             f"{data}: labels {', '.join(map(repr, unknown[:5]))} are not among the model's "
-            f"({', '.join(labels)}). Map them with --label-map, e.g. "
-            f"--label-map {unknown[0]}={labels[0]}"
+            f"({', '.join(labels)}). Map them with --label-map, e.g. --label-map {example}"
         )
     preds = []
     with _stage_progress("evaluate", len(ds.texts)) as bar:

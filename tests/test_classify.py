@@ -198,7 +198,8 @@ def test_cli_evaluate_json_and_plot(model_dir, cli, write, tmp_path):
     assert rep["n"] == len(TEXTS) and sum(map(sum, rep["confusion_matrix"])) == len(TEXTS)
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
     res = cli("evaluate", model_dir, f, "--text-column", "document")
-    assert res.exit_code == 2 and "--label-map" in res.output
+    assert res.exit_code == 2
+    assert "--label-map 0=negative,1=positive (check the pairing)" in res.output
 
 
 def test_cli_explain(model_dir, cli, tmp_path):
