@@ -9,11 +9,12 @@ from __future__ import annotations
 import inspect
 import sys
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import KotextError
+from .errors import KotextError, UsageError
 from .stages.clean import Clean  # light modules: Kiwi itself is built on first use
 from .stages.tokenize import KiwiTokenizer
 
@@ -98,6 +99,18 @@ def _progress(desc: str):
                 dynamic_ncols=True, mininterval=0.5)
 
 
+def _not_an_input(output: str | None, source) -> None:
+    """Refuse ``-o`` naming one of the input files: the output would replace the data."""
+    if output in (None, "-"):
+        return
+    out = Path(output).resolve()
+    for f in getattr(source, "files", None) or ():
+        if Path(f).resolve() == out:
+            raise UsageError(f"-o {output} is the input file: kotext would replace your data "
+                             f"with its output. Write to another file, e.g. -o "
+                             f"{out.stem}_out{out.suffix}")
+
+
 def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
             text_column: str | None, encoding: str | None, input_format: str | None,
             whole_file: bool, quoting: str, split: str | None, output_encoding: str,
@@ -124,6 +137,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     text_key = names[OUTPUT_TEXT_KEY.get(fields[-1], "clean_text")] if fields else source.text_key
     if line_format is not None:
         line_format = line_format(names, source.text_key)
+    _not_an_input(output, source)
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
                     text_key=text_key, line_format=line_format)
     with _progress(desc) as bar:

@@ -281,3 +281,13 @@ def test_validate_catches_a_bad_user_word_tag(cli, write):
                         'factory = "kiwi.v1"\nuser_words = ["단어/NOTATAG"]\n')
     r = cli("validate", p)
     assert r.exit_code == 2 and "unknown tag 'NOTATAG'" in r.stderr
+
+
+def test_output_that_is_the_input_is_refused(cli, write, tmp_path, monkeypatch):
+    f = write("r.csv", REVIEWS)
+    monkeypatch.chdir(tmp_path)
+    for out in (f, "r.csv", "./sub/../r.csv"):
+        r = cli("clean", f, "-o", out)
+        assert r.exit_code == 2 and "is the input file" in r.output and "r_out.csv" in r.output
+    assert f.read_text("utf-8") == REVIEWS  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]

@@ -218,3 +218,10 @@ def test_stdout(capsys):
     w.close()
     out = capsys.readouterr().out.splitlines()
     assert [json.loads(x)["id"] for x in out] == ["1", "2"]
+
+
+@pytest.mark.parametrize("name", ["o.csv", "o.parquet"])
+def test_unwritable_output_is_a_usage_error(tmp_path, name):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")  # a file where a folder should be
+    with pytest.raises(UsageError, match=r"cannot write .*afile/%s: .*folder you can write" % name):
+        Writer(tmp_path / "afile" / name, None, ["text"])

@@ -111,6 +111,14 @@ class Writer:
         self.ckpt = self.path.with_name(self.path.name + ".part.json")
         if resume and fmt == "parquet":
             raise UsageError("--resume works with csv, tsv, jsonl and text outputs, not parquet")
+        try:
+            self._open_path(resume)
+        except OSError as e:
+            raise UsageError(f"cannot write {self.path}: {e.strerror or e}. Pass -o a file in a "
+                             f"folder you can write to") from None
+
+    def _open_path(self, resume: bool) -> None:
+        fmt, columns = self.fmt, self.columns
         if resume and self.part.exists() and self.ckpt.exists():
             state = json.loads(self.ckpt.read_text(encoding="utf-8"))
             if state.get("columns") != columns or state.get("format") != fmt:
@@ -136,6 +144,7 @@ class Writer:
             self.ckpt.unlink()
         if fmt == "parquet":
             self._f = None
+            open(self.part, "wb").close()  # can it be written? (row groups come later)
             return
         self._f = open(self.part, "w", encoding=self._enc(append=False), newline="")
         self._start()
