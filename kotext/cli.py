@@ -99,6 +99,16 @@ def _progress(desc: str):
                 dynamic_ncols=True, mininterval=0.5)
 
 
+def _model_folder(ctx, param, value):
+    """``-o`` of a command that writes a model folder: checked before any training starts."""
+    from .modelio import check_output_folder
+
+    try:
+        return None if value is None else str(check_output_folder(value))
+    except UsageError as e:
+        raise click.BadParameter(str(e).removeprefix("-o ")) from None
+
+
 def _not_an_input(output: str | None, source) -> None:
     """Refuse ``-o`` naming one of the input files: the output would replace the data."""
     if output in (None, "-"):
@@ -602,7 +612,8 @@ def transformer_options(f):
 @click.option("--train", "train_file", required=True, metavar="FILE",
               help="Labeled training data (.csv .tsv .jsonl .parquet).")
 @label_options
-@click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.")
+@click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.",
+              callback=_model_folder)
 @click.option("--method", default="linear", show_default=True,
               type=click.Choice(["linear", "transformer", "gru", "lstm", "ensemble"]),
               help="linear: logistic regression over hashed character + morpheme n-grams; "
@@ -1106,7 +1117,8 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
               help="(document, summary) pairs: .jsonl .csv .tsv .parquet.")
 @click.option("-m", "--model", required=True, metavar="MODEL",
               help="The seq2seq model to start from: a local folder or a Hub name.")
-@click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.")
+@click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.",
+              callback=_model_folder)
 @click.option("--doc-field", default=None, metavar="NAME",
               help="Field with the document  [default: document/text/article/body]")
 @click.option("--summary-field", default=None, metavar="NAME",
@@ -1158,7 +1170,8 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
 @click.option("--text-column", "--text-field", "text_column", default=None, metavar="NAME",
               help="Column with the text (guessed when named text/document/review/...).")
 @click.option("--encoding", default=None, metavar="ENC", help="Input encoding; default: detected.")
-@click.option("-o", "--output", required=True, metavar="FOLDER", help="Encoder folder to write.")
+@click.option("-o", "--output", required=True, metavar="FOLDER", help="Encoder folder to write.",
+              callback=_model_folder)
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N texts.")
 @click.option("--vocab-size", default=None, type=click.IntRange(16),
               help="WordPiece vocabulary size (16000).")
@@ -1306,7 +1319,8 @@ def embed() -> None:
 @embed.command("train", context_settings=CONTEXT)
 @click.argument("input", metavar="INPUT")
 @_corpus_options
-@click.option("-o", "--output", required=True, metavar="FOLDER", help="Vectors folder to write.")
+@click.option("-o", "--output", required=True, metavar="FOLDER", help="Vectors folder to write.",
+              callback=_model_folder)
 @click.option("--method", default="word2vec", show_default=True,
               type=click.Choice(["word2vec", "fasttext"]),
               help="fasttext adds character n-grams: unseen words and typos get vectors.")

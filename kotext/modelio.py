@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import bundled_dir
-from .errors import ModelError
+from .errors import ModelError, UsageError
 
 FORMAT_VERSION = 1
 DEFAULT_SENTIMENT = "sentiment-ko"
@@ -102,11 +102,34 @@ def load_arrays(path: Path) -> dict[str, Any]:
                          f"retrain or copy it again") from None
 
 
+def check_output_folder(folder: str | os.PathLike) -> Path:
+    """The folder a model is written to replaces whatever is there: refuse a file, the
+    current folder (or one above it), and a folder that holds other files but no model."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"-o {folder}: a file, not a folder; give the model a folder of its "
+                         f"own, e.g. -o models/my-model")
+    here = Path.cwd().resolve()
+    if here == folder.resolve() or folder.resolve() in here.parents:
+        raise UsageError(f"-o {folder}: the current folder (or one above it); the model "
+                         f"replaces its -o folder, so give it one of its own, e.g. "
+                         f"-o models/my-model")
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        names = sorted(p.name for p in folder.iterdir())
+        if names:
+            more = ", ..." if len(names) > 5 else ""
+            raise UsageError(
+                f"-o {folder} holds other files ({', '.join(names[:5])}{more}) and no model; "
+                f"the model replaces the whole folder. Give a new or empty folder, e.g. "
+                f"-o {folder / 'my-model'}")
+    return folder
+
+
 class ModelWriter:
     """Write a model folder atomically: into a temporary sibling, renamed at the end."""
 
     def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
+        self.folder = check_output_folder(folder)
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", dir=self.folder.parent))
 

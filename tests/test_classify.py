@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import kotext
-from kotext.errors import ConfigError, InputError, ModelError
+from kotext.errors import ConfigError, InputError, ModelError, UsageError
 from kotext.stages.classify import classify_pipeline
 from kotext.training.classifier import train_classifier
 from kotext.training.data import LabeledData, map_label, parse_label_map, read_labeled
@@ -218,3 +218,29 @@ def test_explain_attributions_sum_to_the_score(model_dir):
     assert ex.label == nlp("배우 연기가 최고였다").label
     top = ex.top("positive", 3)
     assert top and top[0][1] > 0
+
+
+def test_model_output_folder_never_replaces_other_files(cli, write, tmp_path, monkeypatch):
+    from kotext.modelio import ModelWriter, check_output_folder
+
+    f = write("tr.csv", "text,label\n좋다,1\n나쁘다,0\n")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("내 메모", encoding="utf-8")
+    for out, why in [(mine, "holds other files (notes.txt) and no model"),
+                     (f, "a file, not a folder")]:
+        r = cli("train", "classifier", "--train", f, "--label-column", "label", "-o", out)
+        assert r.exit_code == 2 and why in r.output, r.output
+        assert "training on" not in r.output  # refused before any work
+    assert (mine / "notes.txt").read_text("utf-8") == "내 메모" and f.read_text("utf-8")
+    with pytest.raises(UsageError, match="holds other files"):
+        ModelWriter(mine)  # the same check for Python callers
+    (tmp_path / "empty").mkdir()
+    assert check_output_folder(tmp_path / "empty") == tmp_path / "empty"
+    (mine / "config.json").write_text("{}", encoding="utf-8")  # a model folder: retrain over it
+    assert check_output_folder(mine) == mine
+    monkeypatch.chdir(mine)  # but never the folder one works in, nor one above it
+    with pytest.raises(UsageError, match="the current folder"):
+        check_output_folder(".")
+    with pytest.raises(UsageError, match="the current folder"):
+        check_output_folder("..")
