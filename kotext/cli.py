@@ -372,7 +372,6 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
     import itertools
     import time
 
-    from .errors import UsageError
     from .io.collect import COLUMNS, check_items, read_urls_file
     from .io.collect import collect as collect_pages
     from .io.writers import Writer
@@ -525,7 +524,6 @@ def _options_from_toml(ctx: click.Context, param: click.Parameter, value: str | 
     from pathlib import Path
 
     from .config import read_toml
-    from .errors import UsageError
 
     data = read_toml(Path(value))
     table = data
@@ -674,7 +672,6 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
           --epochs 3 --lr 3e-5 --batch-size 32 -o models/my-bert
       kotext train classifier --config train.toml --lr 2e-5   # options from TOML
     """
-    from .errors import UsageError
     from .training.classifier import train_classifier
 
     def pair(v, opt):
@@ -822,7 +819,6 @@ def _summary_stages(do_clean: bool) -> list:
 
 def _print_docs(nlp, io: dict[str, Any], show) -> None:
     """Text output on stdout for summarize/keywords: a block of lines per document."""
-    from .errors import UsageError
     from .io.readers import read
     from .runner import doc_of
 
@@ -868,8 +864,6 @@ def _one_doc_per_file(io: dict[str, Any], per_line: bool) -> None:
     if not per_line:
         io["whole_file"] = True
     elif io.get("whole_file"):
-        from .errors import UsageError
-
         raise UsageError("--per-line and --whole-file contradict each other; give one")
 
 
@@ -936,7 +930,6 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
       kotext summarize articles.csv --text-column body -o out.csv
       kotext summarize article.txt --method abstractive --model ./kobart-summarization
     """
-    from .errors import UsageError
     from .pipeline import Pipeline
     from .registry import create
 
@@ -1278,8 +1271,6 @@ def _rnn_params(shared: dict[str, Any], vectors: str | None, hidden: int | None
                 ) -> dict[str, Any]:
     """`train classifier --method gru|lstm`: the options shared with the transformer method
     (--epochs, --patience, --label-smoothing, ...) under the RNN trainer's names."""
-    from .errors import UsageError
-
     names = {"epochs": "epochs", "patience": "patience", "label_smoothing": "label_smoothing",
              "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
              "weight_decay": "weight_decay", "max_grad_norm": "clip", "max_length": "max_len",
@@ -1483,7 +1474,6 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
     import json as _json
 
     from .embeddings import Vectors, evaluate_analogy, evaluate_similarity
-    from .errors import UsageError
 
     if not similarity and not analogy:
         raise UsageError("nothing to evaluate: give --similarity FILE and/or --analogy FILE")

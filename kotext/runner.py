@@ -115,12 +115,10 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
     if writer.rows_done:
         stats.skipped_resume = sum(1 for _ in islice(rows, writer.rows_done))
 
-    def to_doc(row: dict) -> Doc:
-        return doc_of(row, text_key)
-
     # Failures are always recorded on their rows; "abort" stops at the first one (a stage
     # error or an input error such as a ragged CSV row) after writing the rows before it.
-    docs = pipeline.pipe(map(to_doc, rows), batch_size=batch_size, n_process=n_process,
+    docs = pipeline.pipe((doc_of(row, text_key) for row in rows), batch_size=batch_size,
+                         n_process=n_process,
                          on_error="record")
     rename = {k: v for k, v in names.items() if k != v}
     ok = False
