@@ -30,6 +30,25 @@ def test_pretrain_writes_an_encoder_folder_and_mlm_loss_goes_down(tmp_path):
         "Reproduce" in (out / "README.md").read_text()
 
 
+def test_a_run_that_learned_nothing_says_so(tmp_path):
+    from tiny_transformers import SENTENCES, TINY
+
+    from kotext.transformer.pretrain import frequency_loss, pretrain
+
+    # the baseline is the entropy of the pieces' frequencies, special pieces left out
+    assert frequency_loss([[5, 5, 6, 0], [6, 0]], special={0}) == pytest.approx(0.6931, 1e-3)
+    assert frequency_loss([[7, 7]], special=set()) == 0.0
+    logs: list[str] = []
+    meta = pretrain(SENTENCES, tmp_path / "enc", params={**TINY, "max_steps": 1}, seed=0,
+                    log=logs.append)
+    base = meta["metrics"]["frequency_baseline_loss"]
+    assert base > 1.0 and meta["metrics"]["final_train_loss"] > 0.9 * base
+    warned = [m for m in logs if m.startswith("warning: the MLM loss ended at")]
+    assert len(warned) == 1 and "Pre-train longer" in warned[0]
+    card = (tmp_path / "enc" / "README.md").read_text("utf-8")
+    assert "it has learned little from context" in card
+
+
 def test_wordpiece_vocabulary_keeps_hangul_whole():
     from kotext.transformer.pretrain import train_wordpiece
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -133,6 +134,20 @@ def masked_lm_loss(model, inp, mask, lab, amp: bool = False):
         sel = lab != -100
         logits = model.cls(hidden[sel])
     return torch.nn.functional.cross_entropy(logits.float(), lab[sel])
+
+
+# An encoder whose held-out MLM loss stays above this share of the frequency baseline has
+# learned little more than which word pieces are common (a run too short or too small).
+COLLAPSE_SHARE = 0.9
+
+
+def frequency_loss(seqs: Iterable[list[int]], special: set[int]) -> float:
+    """The MLM loss (nats) of guessing every masked piece from the corpus' word-piece
+    frequencies alone: the entropy of those frequencies. An encoder that has learned
+    nothing from context scores about this."""
+    counts = Counter(t for s in seqs for t in s if t not in special)
+    n = sum(counts.values())
+    return -sum(c / n * math.log(c / n) for c in counts.values()) if n else 0.0
 
 
 def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | None = None,
@@ -279,6 +294,15 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
         if done:
             break
     seconds = time.perf_counter() - t_start
+    baseline = frequency_loss(train, special)
+    final = history[-1].get("val_loss") if history else None
+    if final is None and history:
+        final = history[-1]["train_loss"]
+    if final is not None and final > COLLAPSE_SHARE * baseline:
+        log(f"warning: the MLM loss ended at {final:.3f}, not clearly below {baseline:.3f}, the "
+            f"loss of guessing from word-piece frequencies alone: the encoder has learned little from "
+            f"context. Pre-train longer (--epochs, --max-steps) or on more text (thousands of "
+            f"texts at least); fine-tuning it will do little better than starting from scratch.")
 
     out = Path(output)
     name = name or out.name
@@ -291,7 +315,8 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
                         "seconds": round(seconds, 1), "parameters": n_params,
                         "vocab": len(tok)},
         "metrics": {"final_train_loss": history[-1]["train_loss"] if history else None,
-                    "val_mlm_loss": history[-1].get("val_loss") if history else None},
+                    "val_mlm_loss": history[-1].get("val_loss") if history else None,
+                    "frequency_baseline_loss": round(baseline, 4)},
     }
     cmd = command_line(command)
     writer = ModelWriter(out)
@@ -341,7 +366,11 @@ def _card(meta: dict[str, Any], cmd: str, data_description: str) -> str:
         f"final training MLM loss {m['final_train_loss']:.3f}" if m["final_train_loss"]
         is not None else "no steps run",
         (f"; held-out MLM loss {vl:.3f} (perplexity {math.exp(vl):.1f})" if vl is not None
-         else ""), "",
+         else ""),
+        f"; guessing from word-piece frequencies alone scores {m['frequency_baseline_loss']:.3f}"
+        + (" (this encoder is not far below it: it has learned little from context)"
+           if (vl if vl is not None else m["final_train_loss"] or 0)
+           > COLLAPSE_SHARE * m["frequency_baseline_loss"] else ""), "",
         "Loss per logged step: `training_curve.json`, `training_curve.png`.", "",
         "## Reproduce", "",
         "```bash", cmd, "```", "",
