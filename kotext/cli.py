@@ -1568,11 +1568,17 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
 
     from .stages.docvec import common_components, docvec_pipeline, remove_components
 
+    if not query.strip():
+        raise UsageError("--query is empty: give the text to search for, e.g. -q \"배우 연기\"")
     nlp = docvec_pipeline(model, batch_size=batch_size, weighting=weighting,
                           format=vectors_format)
-    q = nlp(query).vector
+    qdoc = nlp(query)
+    q = qdoc.vector
     if not np.any(q):
-        click.echo("note: no word of the query has a vector; all scores are 0", err=True)
+        words = " ".join(t.form for t in qdoc.tokens or ()) or query
+        raise UsageError(f"no word of the query ({words}) has a vector in {model}, so every "
+                         f"document would score 0. Use other words, or fastText vectors "
+                         f"(kotext embed train --method fasttext), which build one for any word")
     heap: list[tuple[float, int, str]] = []
     texts = _texts(input, text_column, encoding, input_format, limit)
     docs = ((i, d) for i, d in enumerate(nlp.pipe(texts, on_error="record"), 1)

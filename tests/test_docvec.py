@@ -122,6 +122,12 @@ def test_similar_docs_command(cli, write, tmp_path):
     lines = [ln.split("\t") for ln in r.stdout.strip().splitlines()]
     assert len(lines) == 2 and lines[0][1:] == ["3", "배우 연기"]
     assert float(lines[0][0]) > float(lines[1][0])
+    # a query that cannot rank anything is a usage error, not a list of zero scores
+    for query, why in [("  ", "--query is empty"),
+                       ("음향 효과", "no word of the query (음향 효과) has a vector")]:
+        r = cli("similar-docs", src, "--text-column", "document", "--query", query,
+                "--model", tmp_path / "v", "--weighting", "mean")
+        assert r.exit_code == 2 and why in r.output and not r.stdout.strip(), r.output
 
 
 def test_common_components_found_and_removed():
