@@ -24,7 +24,6 @@ from .doc import Doc
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
-_WS = re.compile(r"\s+")
 _BOS, _EOS = 1, 2
 _FORM_TAG = itemgetter(0, 1)  # Token fields
 _FORM = itemgetter(0)
@@ -108,7 +107,9 @@ class HashedNgrams:
         n_docs = len(docs)
         lo, hi = self.char_ngrams
         if hi:
-            strs = [" " + _WS.sub(" ", d.text[: self.max_chars]).strip() + " " for d in docs]
+            # whitespace runs as one space (str.split's whitespace is exactly regex \s, checked
+            # over every code point; 2.5x faster than re.sub on reviews)
+            strs = [" " + " ".join(d.text[: self.max_chars].split()) + " " for d in docs]
             lens = np.fromiter((len(s) for s in strs), dtype=np.int64, count=n_docs)
             codes = np.frombuffer("".join(strs).encode("utf-32-le"), dtype=np.uint32)
             codes = codes.astype(np.uint64)

@@ -91,8 +91,7 @@ class Classifier(Stage):
             return docs
         probs = self.classifier.predict_proba(docs)
         labels = self.labels
-        for doc, p in zip(docs, probs.tolist()):
-            best = max(range(len(p)), key=p.__getitem__)
+        for doc, best, p in zip(docs, probs.argmax(axis=1).tolist(), probs.tolist()):
             doc.label = labels[best]
             doc.scores = dict(zip(labels, p))
         return docs
