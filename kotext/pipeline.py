@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from collections import deque
 from collections.abc import Iterable, Iterator
+from numbers import Number
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,23 @@ BATCH_SIZE = 128
 
 
 def _as_doc(item: str | Doc | None) -> Doc:
+    """A text, or a Doc as it is. Cells as a data frame holds them are texts too: None,
+    NaN and pandas' NA are empty, numbers their digits, a list of strings one per line."""
+    if isinstance(item, str):
+        return Doc(text=item)
     if isinstance(item, Doc):
         return item
-    if item is None:
-        return Doc(text="")
-    if not isinstance(item, str):
-        raise TypeError(f"expected a str or a Doc, got {type(item).__name__}")
-    return Doc(text=item)
+    if item is None or isinstance(item, (Number, list, tuple)) or \
+            type(item).__name__ in ("NAType", "NaTType"):
+        from .io.readers import text_of
+
+        try:
+            return Doc(text=text_of(item))
+        except KotextError as e:
+            why = str(e).split("; point")[0]
+            raise TypeError(f"expected a str or a Doc, got {type(item).__name__}: {why}") from None
+    hint = " (decode bytes first: data.decode('utf-8'))" if isinstance(item, bytes) else ""
+    raise TypeError(f"expected a str or a Doc, got {type(item).__name__}{hint}")
 
 
 def _error_text(stage: Stage, exc: BaseException) -> str:

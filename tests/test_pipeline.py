@@ -71,9 +71,26 @@ def test_call_returns_doc_with_tokens(nlp):
     assert doc2.id == "a" and doc2.meta == {"k": 1} and doc2.tokens
 
 
+def test_cells_of_a_data_frame_are_texts(nlp):
+    import numpy as np
+
+    class NAType:  # pandas' missing value (pd.NA), recognised by its type's name
+        pass
+
+    cells = ["좋다", None, float("nan"), np.float32("nan"), NAType(), 5, np.int64(7),
+             ["첫 줄", "둘째 줄"], "싫다"]
+    docs = list(nlp.pipe(cells))
+    assert [d.text for d in docs] == ["좋다", "", "", "", "", "5", "7", "첫 줄\n둘째 줄", "싫다"]
+    assert all(d.error is None for d in docs) and docs[7].tokens[-1].form == "줄"
+
+
 def test_call_rejects_other_types(nlp):
-    with pytest.raises(TypeError, match="expected a str or a Doc"):
-        nlp(123)
+    with pytest.raises(TypeError, match="expected a str or a Doc, got dict$"):
+        nlp({"text": "좋다"})
+    with pytest.raises(TypeError, match=r"got bytes \(decode bytes first"):
+        nlp("좋다".encode())
+    with pytest.raises(TypeError, match="got list: a list holding lists or objects where text was expected$"):
+        nlp([["좋다"]])
 
 
 def test_pipe_is_lazy_and_keeps_order(nlp):

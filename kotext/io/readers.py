@@ -18,6 +18,7 @@ import json
 import math
 import sys
 from collections.abc import Iterator
+from numbers import Number
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def text_of(value: Any) -> str:
         return nfc(value)
     if value is None:
         return ""
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, Number) and value != value or \
+            type(value).__name__ in ("NAType", "NaTType"):  # NaN (numpy's too), pandas' NA
         return ""
     if isinstance(value, (list, tuple)):
         if any(isinstance(x, (dict, list, tuple)) for x in value):
