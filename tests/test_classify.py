@@ -244,3 +244,23 @@ def test_model_output_folder_never_replaces_other_files(cli, write, tmp_path, mo
         check_output_folder(".")
     with pytest.raises(UsageError, match="the current folder"):
         check_output_folder("..")
+
+
+def test_a_model_that_needs_torch_says_so_once(model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from kotext.stages import classify as clf_stage
+
+    gru = tmp_path / "gru"
+    shutil.copytree(model_dir, gru)
+    cfg = json.loads((gru / "config.json").read_text("utf-8"))
+    (gru / "config.json").write_text(json.dumps({**cfg, "method": "gru"}), "utf-8")
+    monkeypatch.setattr(clf_stage, "_absent", lambda m: m == "torch")
+    with pytest.raises(ModelError, match=r"gru: a gru model needs torch, which is not "
+                                         r"installed: pip install torch"):
+        classify_pipeline(str(gru))
+    ens = {**cfg, "method": "ensemble", "members": [{"path": "m/0", "method": "transformer"}]}
+    (gru / "config.json").write_text(json.dumps(ens), "utf-8")
+    with pytest.raises(ModelError, match=r"a transformer model needs torch, .*kotext\[transformers\]"):
+        classify_pipeline(str(gru))
+    assert classify_pipeline(str(model_dir))("좋다").label  # a linear model needs neither

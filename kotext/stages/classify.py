@@ -5,11 +5,42 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..doc import Doc
-from ..errors import ConfigError
+from ..errors import ConfigError, ModelError
 from ..modelio import read_config, resolve_model
 from .base import Stage
 
 RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
+
+
+# what a method needs at inference beyond kotext's own install, with the extra to add
+_NEEDS = {"gru": (("torch",), "torch"), "lstm": (("torch",), "torch"),
+          "transformer": (("torch", "transformers"), "'kotext[transformers]'")}
+
+
+def _absent(module: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(module) is None
+    except (ImportError, ValueError):  # present but odd (e.g. a stub): let the import tell
+        return False
+
+
+def _check_runtime(folder, cfg: dict[str, Any]) -> None:
+    """A model whose method needs torch (or transformers) fails when the pipeline is built,
+    once, with the install line, instead of on every row."""
+    methods = [cfg.get("method")] + [m.get("method") for m in cfg.get("members", ())
+                                     if isinstance(m, dict)]
+    for method in methods:
+        mods, extra = _NEEDS.get(method, ((), ""))
+        missing = [m for m in mods if _absent(m)]
+        if missing:
+            raise ModelError(
+                f"{folder}: a {method} model needs {' and '.join(missing)}, which "
+                f"{'is' if len(missing) == 1 else 'are'} not installed: pip install "
+                f"{extra} (on a machine without a GPU, install the CPU build of "
+                f"torch first: pip install torch --index-url "
+                f"https://download.pytorch.org/whl/cpu)")
 
 
 class Classifier(Stage):
@@ -40,6 +71,7 @@ class Classifier(Stage):
             from ..classifiers import load_classifier
 
             load_classifier(self._folder)  # raises the error that says what to do
+        _check_runtime(self._folder, self._config)
         self._model = None
         feats = self._config.get("features", {})
         needs_tokens = bool(feats.get("morph_ngrams", [0, 0])[-1]) or \
