@@ -692,6 +692,14 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
         params["members"] = [m.strip() for m in members.split(",") if m.strip()]
+    from .errors import require
+
+    if method == "linear":  # before reading and featurizing the data, not after
+        require("sklearn", "train", "training a linear classifier", "scikit-learn")
+    elif method in ("gru", "lstm", "transformer"):
+        require("torch", "transformers", f"training a {method} classifier")
+        if method == "transformer":
+            require("transformers", "transformers", "training a transformer classifier")
     if method == "transformer":
         params.update(transformer_params or {})
     elif method in ("gru", "lstm"):
@@ -1359,8 +1367,10 @@ def embed_train(input, text_column, encoding, input_format, limit, output, metho
     from tqdm import tqdm
 
     from .embeddings import train_vectors
+    from .errors import require
     from .training.card import command_line
 
+    require("gensim", "embed", f"training {method} vectors")
     tok = {k: v for k, v in {"pos": pos, "lemmas": lemmas or None,
                              "stopwords": stopwords or None}.items() if v is not None}
     texts = _texts(input, text_column, encoding, input_format, limit)

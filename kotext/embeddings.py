@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .doc import Doc
-from .errors import InputError, ModelError, UsageError
+from .errors import InputError, ModelError, UsageError, require
 
 TOKEN_FORMATS = ("form", "form/tag")
 METHODS = ("word2vec", "fasttext")
@@ -540,6 +540,7 @@ def _word2vec_header(p: Path, binary: bool) -> tuple[int, int] | None:
 
 
 def _load_word2vec(p: Path, binary: bool) -> Vectors:
+    require("gensim", "embed", f"reading {p.name}")
     from gensim.models import KeyedVectors
 
     fmt = "word2vec binary" if binary else "word2vec text"
@@ -560,6 +561,7 @@ def _load_word2vec(p: Path, binary: bool) -> Vectors:
 
 
 def _load_fasttext_bin(p: Path) -> Vectors:
+    require("gensim", "embed", f"reading {p.name}")
     from gensim.models.fasttext import load_facebook_vectors
 
     try:

@@ -25,3 +25,16 @@ class InputError(UsageError):
 
 class ModelError(UsageError):
     """A model folder that is missing, incomplete or from an incompatible version."""
+
+
+def require(module: str, extra: str, what: str, package: str | None = None) -> None:
+    """Fail before any work (reading, tokenizing) when an optional library is missing."""
+    from importlib.util import find_spec
+
+    try:
+        present = find_spec(module) is not None
+    except (ImportError, ValueError):
+        present = False
+    if not present:
+        raise UsageError(f"{what} needs {package or module}, which is not installed: "
+                         f"pip install 'kotext[{extra}]'")

@@ -291,3 +291,21 @@ def test_output_that_is_the_input_is_refused(cli, write, tmp_path, monkeypatch):
         assert r.exit_code == 2 and "is the input file" in r.output and "r_out.csv" in r.output
     assert f.read_text("utf-8") == REVIEWS  # untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
+
+
+def test_a_missing_optional_library_is_named_before_any_work(cli, write, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    gone = {"gensim", "sklearn"}
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in gone else real(name, *a))
+    f = write("t.csv", "text,label\n좋다,1\n나쁘다,0\n")
+    r = cli("embed", "train", f, "-o", f.parent / "vec")
+    assert r.exit_code == 2 and "tokenized" not in r.output
+    assert "training word2vec vectors needs gensim, which is not installed: pip install " \
+           "'kotext[embed]'" in r.output
+    r = cli("train", "classifier", "--train", f, "--label-column", "label", "-o", f.parent / "m")
+    assert r.exit_code == 2 and "features:" not in r.output
+    assert "needs scikit-learn, which is not installed: pip install 'kotext[train]'" in r.output
+    assert not (f.parent / "vec").exists() and not (f.parent / "m").exists()
