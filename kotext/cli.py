@@ -109,6 +109,15 @@ def _model_folder(ctx, param, value):
         raise click.BadParameter(str(e).removeprefix("-o ")) from None
 
 
+def _input_identity(source) -> list | None:
+    """Each input file with its size: a --resume against other (or edited) input is refused.
+    None for stdin and datasets, which cannot be checked."""
+    files = getattr(source, "files", None)
+    if not files:
+        return None
+    return [[str(Path(f).resolve()), Path(f).stat().st_size] for f in files]
+
+
 def _not_an_input(output: str | None, source) -> None:
     """Refuse ``-o`` naming one of the input files: the output would replace the data."""
     if output in (None, "-"):
@@ -149,7 +158,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         line_format = line_format(names, source.text_key)
     _not_an_input(output, source)
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
-                    text_key=text_key, line_format=line_format)
+                    text_key=text_key, line_format=line_format, source=_input_identity(source))
     with _progress(desc) as bar:
         if writer.rows_done:
             bar.write(f"resuming after {writer.rows_done} rows already in {writer.part}",

@@ -225,3 +225,18 @@ def test_unwritable_output_is_a_usage_error(tmp_path, name):
     (tmp_path / "afile").write_text("x", encoding="utf-8")  # a file where a folder should be
     with pytest.raises(UsageError, match=r"cannot write .*afile/%s: .*folder you can write" % name):
         Writer(tmp_path / "afile" / name, None, ["text"])
+
+
+def test_resume_refuses_another_input(tmp_path):
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS, source=[["/data/in.csv", 100]])
+    w.write_rows(ROWS[:1])
+    w.close(ok=False)
+    with pytest.raises(UsageError, match=r"another input, or the input has changed since "
+                                         r"\(it was in.csv of 100 bytes\)"):
+        Writer(p, None, COLS, resume=True, source=[["/data/in.csv", 140]])
+    w = Writer(p, None, COLS, resume=True, source=[["/data/in.csv", 100]])  # the same input
+    assert w.rows_done == 1
+    w.write_rows(ROWS[1:])
+    w.close()
+    assert [r["id"] for r in csv.DictReader(p.open(encoding="utf-8"))] == ["1", "2"]

@@ -27,6 +27,13 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _describe(source: Any) -> str:
+    try:
+        return ", ".join(f"{Path(p).name} of {n:,} bytes" for p, n in source)
+    except (TypeError, ValueError):
+        return str(source)
+
+
 def _nan_to_none(v: Any) -> Any:
     return None if isinstance(v, float) and math.isnan(v) else v
 
@@ -75,7 +82,7 @@ class Writer:
 
     def __init__(self, path: str | Path | None, fmt: str | None, columns: list[str], *,
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
-                 line_format=None):
+                 line_format=None, source: Any = None):
         self.path = Path(path) if path not in (None, "-") else None
         if fmt is None:
             fmt = (format_of(self.path) if self.path else None) or "text"
@@ -91,6 +98,7 @@ class Writer:
                              f"(the default), utf-8-sig (CSV that Excel opens as Korean) or "
                              f"cp949") from None
         self.encoding = encoding
+        self.source = source  # what the rows come from (JSON); --resume checks it is the same
         self.text_key = text_key
         self.line_format = line_format  # text format: row -> line (default: row[text_key])
         self.rows_done = 0
@@ -125,6 +133,12 @@ class Writer:
                 raise UsageError(
                     f"--resume: {self.part} was written with other columns or format; "
                     f"delete it (and {self.ckpt.name}) to start over"
+                )
+            if self.source is not None and state.get("source") not in (None, self.source):
+                raise UsageError(
+                    f"--resume: {self.part} was written from another input, or the input has "
+                    f"changed since (it was {_describe(state['source'])}); resuming would mix "
+                    f"the two. Delete it (and {self.ckpt.name}) to start over"
                 )
             self.rows_done = int(state["rows"])
             if self.part.stat().st_size < int(state["bytes"]):
@@ -257,7 +271,7 @@ class Writer:
         self._f.flush()
         os.fsync(self._f.fileno())
         state = {"rows": self.rows_done, "bytes": self._end, "columns": self.columns,
-                 "format": self.fmt}
+                 "format": self.fmt, "source": self.source}
         tmp = self.ckpt.with_name(self.ckpt.name + ".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.ckpt)
