@@ -109,13 +109,15 @@ def _model_folder(ctx, param, value):
         raise click.BadParameter(str(e).removeprefix("-o ")) from None
 
 
-def _input_identity(source) -> list | None:
-    """Each input file with its size: a --resume against other (or edited) input is refused.
-    None for stdin and datasets, which cannot be checked."""
+def _run_identity(source, pipeline) -> dict[str, Any]:
+    """What a --resume must find unchanged: each input file with its size (None for stdin
+    and datasets, which cannot be checked) and the stages' settings (not the batch size or
+    thread counts, which change no output)."""
     files = getattr(source, "files", None)
-    if not files:
-        return None
-    return [[str(Path(f).resolve()), Path(f).stat().st_size] for f in files]
+    inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in files] if files else None
+    stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
+              for name, cfg in pipeline.to_config()["stages"].items()}
+    return {"input": inputs, "settings": stages}
 
 
 def _not_an_input(output: str | None, source) -> None:
@@ -158,7 +160,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         line_format = line_format(names, source.text_key)
     _not_an_input(output, source)
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
-                    text_key=text_key, line_format=line_format, source=_input_identity(source))
+                    text_key=text_key, line_format=line_format,
+                    source=_run_identity(source, pipeline))
     with _progress(desc) as bar:
         if writer.rows_done:
             bar.write(f"resuming after {writer.rows_done} rows already in {writer.part}",

@@ -258,8 +258,11 @@ def test_resume_after_interrupt(cli, write, tmp_path):
     r = cli("run", conf, src, "-o", out)
     assert r.exit_code != 0 and not out.exists()
     assert (tmp_path / "o.csv.part").exists()
-    CtrlC.seen = 0
+    # resuming with other stage settings would mix two runs' outputs: refused
     r = cli("run", conf, src, "-o", out, "--resume", "--set", "stages.stop.n=1000")
+    assert r.exit_code == 2 and "with other pipeline settings" in r.output
+    CtrlC.seen = -1000  # the same settings, and no second Ctrl-C
+    r = cli("run", conf, src, "-o", out, "--resume")
     assert r.exit_code == 0, r.output
     rows = read_csv(out)
     assert [x["id"] for x in rows] == [str(i) for i in range(30)]

@@ -229,13 +229,16 @@ def test_unwritable_output_is_a_usage_error(tmp_path, name):
 
 def test_resume_refuses_another_input(tmp_path):
     p = tmp_path / "o.csv"
-    w = Writer(p, None, COLS, source=[["/data/in.csv", 100]])
+    run = {"input": [["/data/in.csv", 100]], "settings": {"classify": {"model": "a"}}}
+    w = Writer(p, None, COLS, source=run)
     w.write_rows(ROWS[:1])
     w.close(ok=False)
     with pytest.raises(UsageError, match=r"another input, or the input has changed since "
                                          r"\(it was in.csv of 100 bytes\)"):
-        Writer(p, None, COLS, resume=True, source=[["/data/in.csv", 140]])
-    w = Writer(p, None, COLS, resume=True, source=[["/data/in.csv", 100]])  # the same input
+        Writer(p, None, COLS, resume=True, source={**run, "input": [["/data/in.csv", 140]]})
+    with pytest.raises(UsageError, match=r"with other pipeline settings"):
+        Writer(p, None, COLS, resume=True, source={**run, "settings": {"classify": {"model": "b"}}})
+    w = Writer(p, None, COLS, resume=True, source=run)  # the same input and settings
     assert w.rows_done == 1
     w.write_rows(ROWS[1:])
     w.close()

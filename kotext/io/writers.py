@@ -27,11 +27,16 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def _describe(source: Any) -> str:
-    try:
-        return ", ".join(f"{Path(p).name} of {n:,} bytes" for p, n in source)
-    except (TypeError, ValueError):
-        return str(source)
+def _what_changed(then: Any, now: Any) -> str:
+    """For --resume's refusal: what differs between the run that wrote the part file and
+    this one (``source`` = {"input": [[path, size], ...], "settings": {...}})."""
+    if not (isinstance(then, dict) and isinstance(now, dict)):
+        return "by another run"
+    if then.get("input") != now.get("input"):
+        files = ", ".join(f"{Path(p).name} of {n:,} bytes" for p, n in then.get("input") or ())
+        return (f"from another input, or the input has changed since (it was "
+                f"{files or 'not a file'})")
+    return "with other pipeline settings (model or stage options)"
 
 
 def _nan_to_none(v: Any) -> Any:
@@ -136,9 +141,9 @@ class Writer:
                 )
             if self.source is not None and state.get("source") not in (None, self.source):
                 raise UsageError(
-                    f"--resume: {self.part} was written from another input, or the input has "
-                    f"changed since (it was {_describe(state['source'])}); resuming would mix "
-                    f"the two. Delete it (and {self.ckpt.name}) to start over"
+                    f"--resume: {self.part} was written "
+                    f"{_what_changed(state['source'], self.source)}; resuming would mix the "
+                    f"two. Delete it (and {self.ckpt.name}) to start over"
                 )
             self.rows_done = int(state["rows"])
             if self.part.stat().st_size < int(state["bytes"]):
