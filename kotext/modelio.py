@@ -141,9 +141,12 @@ class ModelWriter:
         (self.tmp / name).write_text(text, encoding="utf-8")
 
     def write_arrays(self, name: str, arrays: dict[str, Any]) -> None:
+        import numpy as np
         from safetensors.numpy import save_file
 
-        save_file(arrays, str(self.tmp / name))
+        # safetensors writes an array's memory as it lies: a Fortran-ordered one (what
+        # scikit-learn's multinomial solvers return) would come back transposed in blocks
+        save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(self.tmp / name))
 
     def path(self, name: str) -> Path:
         return self.tmp / name

@@ -131,9 +131,26 @@ def test_multiclass_with_ranges_and_class_weights(tmp_path):
     assert data.counts() == {"positive": 12, "negative": 12, "neutral": 4}
     out = tmp_path / "m3"
     train_classifier(data, out, val_fraction=0.0, class_weight="balanced", params=dict(SMALL))
-    d = kotext.load(out)("정말 재밌는 영화였어요")
+    nlp = kotext.load(out)
+    d = nlp("정말 재밌는 영화였어요")
     assert set(d.scores) == {"negative", "neutral", "positive"}
     assert d.label == "positive"
+    # the saved model is the trained one: it gives back (nearly all) its training labels,
+    # every class included (a multinomial fit is Fortran-ordered; saved raw, it came back
+    # scrambled and predicted one class for everything)
+    pred = [doc.label for doc in nlp.pipe(data.texts)]
+    assert sum(p == g for p, g in zip(pred, data.labels)) >= 0.9 * len(pred)
+    assert set(pred) == {"negative", "neutral", "positive"}
+
+
+def test_saved_arrays_keep_their_layout(tmp_path):
+    from kotext.modelio import ModelWriter, load_arrays
+
+    a = np.asfortranarray(np.arange(12, dtype=np.float16).reshape(3, 4))
+    w = ModelWriter(tmp_path / "m")
+    w.write_arrays("w.safetensors", {"a": a})
+    w.commit()
+    np.testing.assert_array_equal(load_arrays(tmp_path / "m" / "w.safetensors")["a"], a)
 
 
 def test_label_data_errors(tmp_path):
