@@ -640,7 +640,7 @@ def transformer_options(f):
               help="Weight classes inversely to their frequency (imbalanced labels).")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Random seed: the same data and seed give the same model.")
-@click.option("--C", "C", default=None, type=float, help="Inverse regularization (linear; 0.1).")
+@click.option("--C", "C", default=None, type=float, help="Inverse regularization (linear; 0.1 for two labels, 3 for more).")
 @click.option("--char-ngrams", default=None, metavar="LO,HI", help="Character n-gram range (1,5).")
 @click.option("--morph-ngrams", default=None, metavar="LO,HI", help="Morpheme n-gram range (1,3).")
 @click.option("--bits", default=None, type=click.IntRange(12, 26),
