@@ -183,6 +183,13 @@ def test_label_map_parsing():
     assert [map_label(x, rules) for x in ["1", "4", "4.5", "7", "10", "11", "x"]] == \
         ["negative", "negative", None, "drop", "positive", None, None]
     assert map_label("0", parse_label_map("0=negative,1=positive")) == "negative"
+    # a value two rules claim would silently go to the first one
+    for spec, msg in [("1-5=negative,5-10=positive", "1-5=negative and 5-10=positive overlap"),
+                      ("3=x,1-4=y", "3=x and 1-4=y overlap"), ("a=1,a=2", "a=1 and a=2 overlap"),
+                      ("4-1=neg", "the range runs backwards; write 1-4=neg")]:
+        with pytest.raises(UsageError, match=msg):
+            parse_label_map(spec)
+    assert len(parse_label_map("0-0.4=b,0.5-1=a,x=c")) == 3
 
 
 def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):

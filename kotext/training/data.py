@@ -30,10 +30,37 @@ def parse_label_map(spec: str | None) -> list[tuple[float | str, float | str | N
                              "1-4=negative,9-10=positive,5-8=drop")
         m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)", key)
         if m:
-            rules.append((float(m.group(1)), float(m.group(2)), val))
+            lo, hi = float(m.group(1)), float(m.group(2))
+            if lo > hi:
+                raise UsageError(f"--label-map {key}={val}: the range runs backwards; write "
+                                 f"{m.group(2)}-{m.group(1)}={val}")
+            rules.append((lo, hi, val))
         else:
             rules.append((key, None, val))
+    # a value in two rules would silently go to the first: say which rules overlap
+    for i, (lo, hi, val) in enumerate(rules):
+        for lo2, hi2, val2 in rules[i + 1:]:
+            if hi is None and hi2 is None:
+                clash = lo == lo2
+            elif hi is not None and hi2 is not None:
+                clash = lo <= hi2 and lo2 <= hi
+            else:
+                key, (a, b) = (lo, (lo2, hi2)) if hi is None else (lo2, (lo, hi))
+                try:
+                    clash = a <= float(key) <= b
+                except ValueError:
+                    clash = False
+            if clash:
+                raise UsageError(f"--label-map {spec!r}: {_rule(lo, hi)}={val} and "
+                                 f"{_rule(lo2, hi2)}={val2} overlap; give each label value "
+                                 f"one rule (ranges are inclusive: 1-4, 5-7, 8-10)")
     return rules
+
+
+def _rule(lo, hi) -> str:
+    if hi is None:
+        return str(lo)
+    return "-".join(f"{x:g}" for x in (lo, hi))
 
 
 def map_label(raw: str, rules) -> str | None:
