@@ -126,6 +126,12 @@ def test_folder_and_glob(write, tmp_path):
         read(str(tmp_path / "d" / "*.csv"))
     with pytest.raises(InputError, match="no .txt, .csv"):
         read(str(write("empty/x.md", "x").parent))
+    # data with its own "source" (a news item's URL) keeps it; the file goes beside it
+    write("n/1.jsonl", '{"source": "http://a.kr/1", "text": "기사"}\n')
+    write("n/2.jsonl", '{"source": "http://a.kr/2", "text": "기사 둘"}\n')
+    out = rows(tmp_path / "n")
+    assert [(r["source"], r["kotext_source"][-7:]) for r in out] == [
+        ("http://a.kr/1", "1.jsonl"), ("http://a.kr/2", "2.jsonl")]
 
 
 def test_stdin(monkeypatch):

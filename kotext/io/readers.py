@@ -55,6 +55,12 @@ def _clean_value(v: Any) -> Any:
     return v
 
 
+def _with_source(name: str, row: dict) -> dict:
+    """A row read from one of several files, with the file first: ``source``, or
+    ``kotext_source`` when the data has its own ``source`` (a news item's URL, say)."""
+    return {("kotext_source" if "source" in row else "source"): name, **row}
+
+
 def text_of(value: Any) -> str:
     """The text of a cell: None/NaN -> "", numbers -> str, strings NFC-normalized, a list
     (JSON array, parquet list) -> its items one per line (kotext keeps lines as sentence
@@ -192,9 +198,7 @@ class Source:
             else:
                 rows = self._rows_jsonl(f, name)
             for row in rows:
-                if add_source:
-                    row = {"source": name, **row}
-                yield row
+                yield _with_source(name, row) if add_source else row
         except UnicodeDecodeError as e:
             raise decode_error(name, enc, e) from None
         finally:
@@ -302,7 +306,7 @@ class Source:
         for batch in pf.iter_batches(batch_size=4096):
             for row in batch.to_pylist():
                 row = {k: _clean_value(v) for k, v in row.items()}
-                yield {"source": str(path), **row} if add_source else row
+                yield _with_source(str(path), row) if add_source else row
 
     def _rows_dataset(self) -> Iterator[dict]:
         ds = self._load_dataset()
