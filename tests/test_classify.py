@@ -288,3 +288,17 @@ def test_a_model_that_needs_torch_says_so_once(model_dir, tmp_path, monkeypatch)
     with pytest.raises(ModelError, match=r"a transformer model needs torch, .*kotext\[transformers\]"):
         classify_pipeline(str(gru))
     assert classify_pipeline(str(model_dir))("좋다").label  # a linear model needs neither
+
+
+def test_report_counts_failed_rows_as_misses():
+    from kotext.evaluate import classification_report, format_report
+
+    gold = ["pos", "pos", "pos", "pos", "neg", "neg"]
+    pred = ["pos", "pos", "<error>", "neg", "neg", "<error>"]
+    rep = classification_report(gold, pred, ["neg", "pos"])
+    pos, neg = rep["per_class"]["pos"], rep["per_class"]["neg"]
+    assert pos["support"] == 4 and pos["recall"] == 0.5 and pos["precision"] == 1.0
+    assert neg["support"] == 2 and neg["recall"] == 0.5 and neg["precision"] == 0.5
+    assert rep["macro_f1"] == pytest.approx((2 / 3 + 0.5) / 2)  # as scikit-learn's f1_score
+    assert rep["accuracy"] == 0.5 and rep["failed"] == 2
+    assert "(n = 6; 2 rows failed, counted as wrong)" in format_report(rep)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,25 +21,32 @@ def classification_report(gold: Sequence[str], pred: Sequence[str],
             cm[index[g]][index[p]] += 1
     n = len(gold)
     correct = sum(1 for g, p in zip(gold, pred) if g == p)
+    gold_counts = Counter(gold)
     per_class = {}
     for lab, i in index.items():
         tp = cm[i][i]
         pred_n = sum(cm[r][i] for r in range(k))
-        gold_n = sum(cm[i])
+        # every row of the class, also those whose prediction failed ("<error>"): a failed
+        # row is a miss, not a row that never was
+        gold_n = gold_counts[lab]
         prec = tp / pred_n if pred_n else 0.0
         rec = tp / gold_n if gold_n else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per_class[lab] = {"precision": prec, "recall": rec, "f1": f1, "support": gold_n}
     macro = sum(c["f1"] for c in per_class.values()) / k if k else 0.0
+    failed = sum(1 for p in pred if p not in index)
     return {"n": n, "accuracy": correct / n if n else 0.0, "macro_f1": macro,
-            "labels": labels, "per_class": per_class, "confusion_matrix": cm}
+            "labels": labels, "per_class": per_class, "confusion_matrix": cm,
+            "failed": failed}
 
 
 def format_report(rep: dict[str, Any]) -> str:
     labels = rep["labels"]
     w = max([len(str(x)) for x in labels] + [9])
+    failed = rep.get("failed", 0)
     lines = [f"accuracy  {rep['accuracy']:.4f}   macro-F1  {rep['macro_f1']:.4f}   "
-             f"(n = {rep['n']})", "",
+             f"(n = {rep['n']}" + (f"; {failed} rows failed, counted as wrong" if failed else "")
+             + ")", "",
              f"{'label':<{w}}  precision  recall     f1  support"]
     for lab in labels:
         c = rep["per_class"][lab]
