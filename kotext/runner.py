@@ -49,11 +49,22 @@ def output_fields(pipeline: Pipeline, sentences: bool = False) -> list[str]:
 
 def output_names(fields: list[str], input_columns: list[str]) -> dict[str, str]:
     """New column names; one that already exists in the input gets a ``kotext_`` prefix."""
+    taken = set(input_columns)
+
+    def free(col: str) -> str:
+        # kotext_ prefix on a clash; and a number when that is taken too (a file that is
+        # itself an earlier run's output already has kotext_label)
+        name, i = (f"kotext_{col}" if col in taken else col), 2
+        while name in taken:
+            name, i = f"kotext_{col}_{i}", i + 1
+        taken.add(name)
+        return name
+
     names = {}
     for f in fields:
         for col in OUTPUT_COLUMNS[f]:
-            names[col] = f"kotext_{col}" if col in input_columns else col
-    names["error"] = "kotext_error" if "error" in input_columns else "error"
+            names[col] = free(col)
+    names["error"] = free("error")
     return names
 
 

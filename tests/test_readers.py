@@ -140,6 +140,9 @@ def test_stdin(monkeypatch):
     assert [r["text"] for r in read("-")] == ["첫 줄", "둘째 줄"]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"id,text\n1,\xec\xa2\x8b\n")))
     assert rows("-", input_format="csv") == [{"id": "1", "text": "좋"}]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"id,document\n1,x\n")))
+    with pytest.raises(InputError, match="standard input is read as plain text.*--input-format"):
+        read("-", text_column="document")
 
 
 def test_excel_workbook_says_how_to_export(tmp_path):

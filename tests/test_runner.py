@@ -80,6 +80,13 @@ def test_clashing_column_names_get_prefix(write, tmp_path):
     row = read_csv(tmp_path / "o.csv")[0]
     assert row == {"text": "좋다", "clean_text": "old", "error": "old",
                    "kotext_clean_text": "좋다", "kotext_error": ""}
+    # an earlier run's output run again: kotext_ names taken too get a number, never a
+    # second column of the same name
+    go(Pipeline([Clean()]), tmp_path / "o.csv", tmp_path / "o2.csv")
+    with open(tmp_path / "o2.csv", encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    assert header == ["text", "clean_text", "error", "kotext_clean_text", "kotext_error",
+                      "kotext_clean_text_2", "kotext_error_2"]
 
 
 def test_tokens_text_and_json(write, tmp_path):

@@ -386,6 +386,11 @@ class Source:
         if self.text_column:
             if self.text_column in cols:
                 return self.text_column
+            if self.spec == "-" and not self.input_format and cols == ["text"]:
+                raise InputError(
+                    f"-: no column '{self.text_column}': standard input is read as plain text, "
+                    f"a document per line. For CSV/TSV/JSONL on stdin pass --input-format "
+                    f"csv (or tsv, jsonl)")
             raise InputError(
                 f"{where}: no column '{self.text_column}'; columns are: {', '.join(cols)}. "
                 f"Pass --text-column with one of them."
