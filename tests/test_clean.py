@@ -43,6 +43,19 @@ def test_urls(mode, expected):
     assert c("문의 https://example.com/a?b=1 참고", urls=mode) == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("사이트는 www.naver.com입니다", "사이트는 [URL]입니다"),
+    ("링크https://example.com/a?b=1에서 확인", "링크[URL]에서 확인"),
+    ("메일은 abc@naver.com으로 보내요", "메일은 [EMAIL]으로 보내요"),
+    ("문의는abc@naver.com", "문의는[EMAIL]"),
+    ("(https://example.com/x) 참고", "([URL]) 참고"),
+    ("여기 http://a.kr/b. 다음", "여기 [URL]. 다음"),
+])
+def test_particles_and_punctuation_after_urls_stay(text, expected):
+    # Korean puts particles right after a URL or an address: they are not part of it
+    assert c(text) == expected
+
+
 def test_www_url_and_keep_is_untouched_by_repeats():
     assert c("www.naver.com 접속") == "[URL] 접속"
     assert c("www.naver.com 접속", urls="keep") == "www.naver.com 접속"
