@@ -444,11 +444,30 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
 
 
 # -- classification ------------------------------------------------------------------------
+def _fit(text: str, columns: int) -> str:
+    """``text`` cut to ``columns`` terminal cells (Hangul takes two), with an ellipsis."""
+    import unicodedata
+
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used > columns:
+            return text[:max(i - 1, 0)] + "…"
+    return text
+
+
 def _table_line(names: dict[str, str], text_key: str):
+    """A row of the classify table. On a terminal the text is cut to the window's width
+    (a 100,000-character review is one line, not a screenful); piped, it is whole."""
+    import shutil
+
     label, score, error = names["label"], names["score"], names["error"]
+    room = shutil.get_terminal_size().columns - 18 if sys.stdout.isatty() else None
 
     def line(row: dict) -> str:
         text = str(row.get(text_key) or "")
+        if room is not None:
+            text = _fit(" ".join(text.split()), max(room, 20))
         if row.get(error):
             return f"{'ERROR':<9} {'':>6}  {text}   [{row[error]}]"
         return f"{str(row.get(label)):<9} {float(row.get(score) or 0):6.3f}  {text}"

@@ -312,3 +312,11 @@ def test_a_missing_optional_library_is_named_before_any_work(cli, write, monkeyp
     assert r.exit_code == 2 and "features:" not in r.output
     assert "needs scikit-learn, which is not installed: pip install 'kotext[train]'" in r.output
     assert not (f.parent / "vec").exists() and not (f.parent / "m").exists()
+
+
+def test_table_text_fits_a_terminal_line():
+    from kotext.cli import _fit
+
+    assert _fit("abcdefg", 6) == "abcde…" and _fit("abcdef", 6) == "abcdef"
+    assert _fit("가나다라마바사", 6) == "가나…"  # Hangul takes two cells
+    assert _fit("짧다", 20) == "짧다"
