@@ -27,14 +27,18 @@ class ModelError(UsageError):
     """A model folder that is missing, incomplete or from an incompatible version."""
 
 
-def require(module: str, extra: str, what: str, package: str | None = None) -> None:
-    """Fail before any work (reading, tokenizing) when an optional library is missing."""
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it (torch takes seconds)."""
     from importlib.util import find_spec
 
     try:
-        present = find_spec(module) is not None
-    except (ImportError, ValueError):
-        present = False
-    if not present:
+        return find_spec(module) is not None
+    except (ImportError, ValueError):  # e.g. a module stubbed out as None
+        return False
+
+
+def require(module: str, extra: str, what: str, package: str | None = None) -> None:
+    """Fail before any work (reading, tokenizing) when an optional library is missing."""
+    if not installed(module):
         raise UsageError(f"{what} needs {package or module}, which is not installed: "
                          f"pip install 'kotext[{extra}]'")

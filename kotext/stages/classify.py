@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..doc import Doc
-from ..errors import ConfigError, ModelError
+from ..errors import ConfigError, ModelError, installed
 from ..modelio import read_config, resolve_model
 from .base import Stage
 
@@ -18,12 +18,7 @@ _NEEDS = {"gru": (("torch",), "torch"), "lstm": (("torch",), "torch"),
 
 
 def _absent(module: str) -> bool:
-    from importlib.util import find_spec
-
-    try:
-        return find_spec(module) is None
-    except (ImportError, ValueError):  # present but odd (e.g. a stub): let the import tell
-        return False
+    return not installed(module)
 
 
 def _check_runtime(folder, cfg: dict[str, Any]) -> None:
