@@ -784,6 +784,10 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     from .evaluate import classification_report, format_report, plot_confusion
     from .stages.classify import classify_pipeline
 
+    if plot:  # before predicting, not after
+        from .errors import require
+
+        require("matplotlib", "plot", "--plot")
     nlp = classify_pipeline(model)
     ds = _labeled(data, text_column, label_column, encoding, label_map, drop_blank_labels)
     labels = nlp.stages[-1].labels
