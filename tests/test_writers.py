@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 
 import pytest
 
@@ -243,3 +244,29 @@ def test_resume_refuses_another_input(tmp_path):
     w.write_rows(ROWS[1:])
     w.close()
     assert [r["id"] for r in csv.DictReader(p.open(encoding="utf-8"))] == ["1", "2"]
+
+
+def test_stdout_redirected_in_another_encoding_gets_utf8(monkeypatch):
+    # Windows: a redirect (kotext classify x.txt > out.csv) is in the ANSI code page, CP949,
+    # which has no emoji; kotext writes --output-encoding (UTF-8) there instead
+    import io
+
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="cp949"))
+    w = Writer(None, "csv", ["text"])
+    w.write_rows([{"text": "최고 😀"}])
+    w.close()
+    assert raw.getvalue().decode("utf-8") == "text\n최고 😀\n"
+
+
+def test_a_terminal_that_cannot_show_a_character_says_what_to_do(monkeypatch):
+    import io
+
+    class Tty(io.TextIOWrapper):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Tty(io.BytesIO(), encoding="cp949"))
+    w = Writer(None, "text", ["text"], text_key="text")
+    with pytest.raises(UsageError, match="standard output, which is cp949.*-o FILE.*PYTHONUTF8"):
+        w.write_rows([{"text": "최고 😀"}])

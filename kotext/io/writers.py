@@ -59,6 +59,21 @@ def _encodable(ch: str, encoding: str) -> bool:
         return False
 
 
+def _stdout_in(encoding: str):
+    """Standard output, in ``encoding`` (--output-encoding, UTF-8 by default) when it goes to
+    a pipe or a file: on Windows a redirect is otherwise in the ANSI code page (CP949), which
+    has no emoji. A terminal keeps its own encoding (it shows what it can)."""
+    out = sys.stdout
+    try:
+        if out.isatty() or codecs.lookup(out.encoding).name == codecs.lookup(encoding).name:
+            return out
+        out.flush()
+        out.reconfigure(encoding=encoding)
+    except (AttributeError, LookupError, TypeError, ValueError, OSError):
+        pass  # a replaced stream (tests, notebooks) is left as it is
+    return out
+
+
 def _json_line(row: dict[str, Any]) -> str:
     try:
         return json.dumps(row, ensure_ascii=False, default=str, allow_nan=False) + "\n"
@@ -117,7 +132,7 @@ class Writer:
                 raise UsageError("--resume needs an output file: pass -o FILE")
             if fmt == "parquet":
                 raise UsageError("parquet cannot be written to stdout: pass -o FILE.parquet")
-            self._f = sys.stdout
+            self._f = _stdout_in(self.encoding)
             self._start()
             return
         self.part = self.path.with_name(self.path.name + ".part")
@@ -200,6 +215,12 @@ class Writer:
             if bad is not None:
                 where = f"row {self.rows_done + i + 1}: {bad!r} (U+{ord(bad):04X})"
                 break
+        if self.path is None and codecs.lookup(e.encoding).name != \
+                codecs.lookup(self.encoding).name:  # a terminal in its own encoding
+            return UsageError(
+                f"{where} cannot be written to standard output, which is {e.encoding} (the "
+                f"terminal's or the console's encoding): write to a file with -o FILE (UTF-8), "
+                f"or set PYTHONUTF8=1 so that Python prints UTF-8.")
         return UsageError(
             f"{where} cannot be written in {self.encoding}. Use --output-encoding utf-8-sig "
             f"(Excel opens it as Korean too) or utf-8: {self.encoding} has no emoji and "
