@@ -270,3 +270,14 @@ def test_a_terminal_that_cannot_show_a_character_says_what_to_do(monkeypatch):
     w = Writer(None, "text", ["text"], text_key="text")
     with pytest.raises(UsageError, match="standard output, which is cp949.*-o FILE.*PYTHONUTF8"):
         w.write_rows([{"text": "최고 😀"}])
+
+
+def test_output_that_cannot_be_replaced_keeps_the_part(tmp_path):
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS)
+    p.mkdir()  # stands in for a file another program holds open (Windows, Excel)
+    with pytest.raises(UsageError, match=r"cannot replace .*o.csv .*open in another program.*"
+                                         r"whole output is in .*o.csv.part"):
+        w.close()
+    assert len(list(csv.DictReader((tmp_path / "o.csv.part").open(encoding="utf-8")))) == 2

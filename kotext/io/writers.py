@@ -333,6 +333,13 @@ class Writer:
         if self._f is not None:
             self._f.close()
         if ok:
-            os.replace(self.part, self.path)
+            try:
+                os.replace(self.part, self.path)
+            except OSError as e:  # Windows: the old output is open in Excel
+                raise UsageError(
+                    f"cannot replace {self.path} ({e.strerror or e}; is it open in another "
+                    f"program, such as Excel?). The whole output is in {self.part}: close the "
+                    f"file and rename {self.part.name} to {self.path.name}, or run again "
+                    f"with another -o") from None
             if self.ckpt.exists():
                 self.ckpt.unlink()
