@@ -48,6 +48,38 @@ def check_user_word(item: str) -> tuple[str, str, float]:
     return word, tag, score
 
 
+def _load_user_dict(kiwi, path: Path) -> None:
+    """Kiwi reads a user dictionary as UTF-8 only; one saved from Excel or Notepad is CP949
+    or has a BOM. Such a file is handed to Kiwi as UTF-8 (NFC), in Kiwi's own format."""
+    import os
+    import tempfile
+    import unicodedata
+
+    from .errors import InputError
+    from .io.encoding import detect_encoding
+
+    data = path.read_bytes()
+    try:
+        enc = detect_encoding(data[:65536], str(path))
+    except InputError:
+        raise ConfigError(f"{path}: not a text file; a user dictionary has lines "
+                          f"WORD<TAB>TAG[<TAB>SCORE] (UTF-8 or CP949)") from None
+    if enc == "utf-8":
+        kiwi.load_user_dictionary(str(path))
+        return
+    try:
+        text = unicodedata.normalize("NFC", data.decode(enc))
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not readable as {enc} ({e}); save it as UTF-8") from None
+    fd, tmp = tempfile.mkstemp(suffix=".tsv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        kiwi.load_user_dictionary(tmp)
+    finally:
+        os.unlink(tmp)
+
+
 def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
              user_words: tuple[str, ...] = (), user_dict: str | None = None):
     key = (model_type, num_workers, tuple(user_words), user_dict)
@@ -77,7 +109,9 @@ def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
                         "WORD<TAB>TAG[<TAB>SCORE]."
                     )
                 try:
-                    kiwi.load_user_dictionary(str(path))
+                    _load_user_dict(kiwi, path)
+                except ConfigError:
+                    raise
                 except Exception as e:
                     raise ConfigError(
                         f"{user_dict}: not a Kiwi user dictionary ({e}); each line must be "

@@ -123,6 +123,13 @@ def test_user_words_and_user_dict(write):
     assert ("꾸르잼뽀짝", "NNG") in {(t.form, t.tag) for t in doc.tokens}
 
 
+def test_user_dict_saved_as_cp949(write):
+    # Excel and Notepad on a Korean Windows save CP949, which Kiwi alone cannot read
+    d = write("dict949.tsv", "꾸르잼뽀짝\tNNP\t0\n", encoding="cp949")
+    doc = tok("꾸르잼뽀짝 영화", user_dict=str(d))
+    assert (doc.tokens[0].form, doc.tokens[0].tag) == ("꾸르잼뽀짝", "NNP")
+
+
 def test_user_word_tags_are_checked_when_the_stage_is_built():
     # before any Kiwi is loaded, so `kotext validate` catches it too
     with pytest.raises(ConfigError, match=r"user word 'AC/DC': unknown tag 'DC'.*AC/DC/NNP"):
