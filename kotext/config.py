@@ -42,9 +42,19 @@ def find_pipeline(name_or_path: str | Path) -> Path:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """A pipeline or options file. TOML is UTF-8; one saved by Notepad on a Korean Windows
+    (CP949, or UTF-8 with a BOM, for the Korean in its comments) is read as well."""
+    data = Path(path).read_bytes()
+    for enc in ("utf-8-sig", "cp949"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ConfigError(f"{path}: not a text file in UTF-8 (or CP949); save it as UTF-8")
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML ({e}). Fix the file's syntax.") from None
 

@@ -96,3 +96,16 @@ def test_shipped_pipelines_valid(pipelines_dir):
         if p.stem in ("clean", "tokenize"):
             nlp = kotext.load(p)
             assert nlp.stages and nlp.source == p
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "utf-8-sig"])
+def test_pipeline_file_saved_by_notepad(tmp_path, encoding):
+    # Notepad on a Korean Windows saves CP949 (or UTF-8 with a BOM); TOML itself is UTF-8
+    f = tmp_path / "p.toml"
+    f.write_text('[pipeline]\nstages = ["clean"]\n# 한국어 주석\n[stages.clean]\n'
+                 'factory = "clean.v1"\nemoji_token = "[이모지]"\n', encoding=encoding)
+    nlp = kotext.load(f)
+    assert nlp.stages[0].emoji_token == "[이모지]"
+    f.write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(ConfigError, match="not a text file in UTF-8"):
+        kotext.load(f)
