@@ -67,6 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         "/news/2": (EUCKR_PAGE, "text/html"),  # the page's own <meta> tells the charset
         "/empty": (EMPTY_PAGE, "text/html; charset=utf-8"),
         "/file.pdf": (b"%PDF-1.4", "application/pdf"),
+        "/wiki/%EC%84%9C%EC%9A%B8?q=%ED%95%9C": (UTF8_PAGE, "text/html; charset=utf-8"),
     }
 
     def do_GET(self):  # noqa: N802
@@ -183,6 +184,19 @@ def test_urls_from_local_server(server):
     assert missing["error"] == "HTTP 404 Not Found" and missing["text"] == ""
     assert "no article text" in empty["error"] and empty["text"] == ""
     assert "not an HTML page" in pdf["error"] and "application/pdf" in pdf["error"]
+
+
+def test_urls_written_with_hangul(server):
+    # people paste https://ko.wikipedia.org/wiki/서울: HTTP needs it percent-encoded
+    from kotext.io.collect import as_uri
+
+    url = f"{server}/wiki/서울?q=한"
+    row = next(iter(collect([url], timeout=5)))
+    assert row["error"] is None and row["title"] == UTF8_TITLE and row["source"] == url
+    assert row["url"].endswith("/wiki/%EC%84%9C%EC%9A%B8?q=%ED%95%9C")  # as fetched
+    assert as_uri("https://한글.kr/a b/%41?x=가") == \
+        "https://xn--bj0bj06e.kr/a%20b/%41?x=%EA%B0%80"
+    assert as_uri("https://example.com/already%20ok") == "https://example.com/already%20ok"
 
 
 def test_timeout_connection_refused_and_user_agent(server):

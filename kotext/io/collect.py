@@ -193,9 +193,34 @@ class _Failed(Exception):
     """One input could not be read; the message goes into the row's error column."""
 
 
+def as_uri(url: str) -> str:
+    """A URL as people write it (https://ko.wikipedia.org/wiki/서울, a Hangul domain) in the
+    ASCII form HTTP needs: the host through IDNA, the rest percent-encoded as UTF-8. What is
+    already percent-encoded stays as it is."""
+    import urllib.parse
+
+    if url.isascii():
+        return url
+    p = urllib.parse.urlsplit(url)
+    host = p.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    netloc = host
+    if p.port:
+        netloc += f":{p.port}"
+    if p.username:
+        netloc = f"{urllib.parse.quote(p.username)}@{netloc}"
+    keep = "/%:@!$&'()*+,;=-._~?"
+    return urllib.parse.urlunsplit((p.scheme, netloc, urllib.parse.quote(p.path, safe=keep),
+                                    urllib.parse.quote(p.query, safe=keep),
+                                    urllib.parse.quote(p.fragment, safe=keep)))
+
+
 def _fetch(url: str, timeout: float, user_agent: str, max_bytes: int) -> tuple[bytes, str, str | None]:
     """GET ``url``: ``(body, final url, charset from the header)``."""
-    req = urllib.request.Request(url, headers={
+    req = urllib.request.Request(as_uri(url), headers={
         "User-Agent": user_agent,
         "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
         "Accept-Language": "ko,en;q=0.5",
