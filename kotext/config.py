@@ -44,15 +44,13 @@ def find_pipeline(name_or_path: str | Path) -> Path:
 def read_toml(path: Path) -> dict[str, Any]:
     """A pipeline or options file. TOML is UTF-8; one saved by Notepad on a Korean Windows
     (CP949, or UTF-8 with a BOM, for the Korean in its comments) is read as well."""
-    data = Path(path).read_bytes()
-    for enc in ("utf-8-sig", "cp949"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ConfigError(f"{path}: not a text file in UTF-8 (or CP949); save it as UTF-8")
+    from .errors import InputError
+    from .io.encoding import read_text_file
+
+    try:
+        text = read_text_file(path, "pipeline file")
+    except InputError as e:
+        raise ConfigError(str(e)) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -37,6 +37,7 @@ import numpy as np
 
 from .doc import Doc
 from .errors import InputError, ModelError, UsageError, require
+from .io.encoding import read_text_file
 
 TOKEN_FORMATS = ("form", "form/tag")
 METHODS = ("word2vec", "fasttext")
@@ -800,12 +801,12 @@ def train_on_token_file(tok_path: str | os.PathLike, st: CorpusStats,
 
 # -- evaluation ----------------------------------------------------------------------------
 def read_similarity_file(path: str | os.PathLike) -> list[tuple[str, str, float]]:
-    """``word1,word2,score`` lines (CSV or TSV, UTF-8 with or without BOM; a header line is
-    skipped)."""
+    """``word1,word2,score`` lines (CSV or TSV, UTF-8 with or without BOM or CP949; a header
+    line is skipped)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"word-similarity file not found: {p}")
-    text = p.read_text(encoding="utf-8-sig")
+    text = read_text_file(p, "word-similarity file")
     delim = "\t" if "\t" in text.split("\n", 1)[0] else ","
     pairs = []
     for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1):
@@ -832,7 +833,7 @@ def read_analogy_file(path: str | os.PathLike) -> list[tuple[str, list[tuple[str
     if not p.is_file():
         raise InputError(f"analogy file not found: {p}")
     sections: list[tuple[str, list[tuple[str, ...]]]] = []
-    for i, line in enumerate(p.read_text(encoding="utf-8-sig").splitlines(), 1):
+    for i, line in enumerate(read_text_file(p, "analogy file").splitlines(), 1):
         line = line.strip()
         if not line:
             continue

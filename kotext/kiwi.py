@@ -53,24 +53,23 @@ def _load_user_dict(kiwi, path: Path) -> None:
     or has a BOM. Such a file is handed to Kiwi as UTF-8 (NFC), in Kiwi's own format."""
     import os
     import tempfile
-    import unicodedata
 
     from .errors import InputError
-    from .io.encoding import detect_encoding
+    from .io.encoding import read_text_file
 
     data = path.read_bytes()
     try:
-        enc = detect_encoding(data[:65536], str(path))
-    except InputError:
-        raise ConfigError(f"{path}: not a text file; a user dictionary has lines "
-                          f"WORD<TAB>TAG[<TAB>SCORE] (UTF-8 or CP949)") from None
-    if enc == "utf-8":
+        data.decode("utf-8")
+        plain_utf8 = not data.startswith(b"\xef\xbb\xbf")
+    except UnicodeDecodeError:
+        plain_utf8 = False
+    if plain_utf8:
         kiwi.load_user_dictionary(str(path))
         return
     try:
-        text = unicodedata.normalize("NFC", data.decode(enc))
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not readable as {enc} ({e}); save it as UTF-8") from None
+        text = read_text_file(path, "user dictionary (lines WORD<TAB>TAG[<TAB>SCORE])")
+    except InputError as e:
+        raise ConfigError(str(e)) from None
     fd, tmp = tempfile.mkstemp(suffix=".tsv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:

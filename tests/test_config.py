@@ -106,6 +106,6 @@ def test_pipeline_file_saved_by_notepad(tmp_path, encoding):
                  'factory = "clean.v1"\nemoji_token = "[이모지]"\n', encoding=encoding)
     nlp = kotext.load(f)
     assert nlp.stages[0].emoji_token == "[이모지]"
-    f.write_bytes(b"\xff\xfe\x00\x01")
-    with pytest.raises(ConfigError, match="not a text file in UTF-8"):
+    f.write_bytes(b"\x80\x00 binary")
+    with pytest.raises(ConfigError, match="cannot read this pipeline file as text"):
         kotext.load(f)

@@ -278,3 +278,14 @@ def test_cli_errors(cli, write, tmp_path, w2v):
     assert r.exit_code == 2 and "not a word2vec binary file" in r.stderr
     r = cli("embed", "evaluate", "--model", folder)
     assert r.exit_code == 2 and "nothing to evaluate" in r.stderr
+
+
+def test_word_lists_saved_as_cp949(tmp_path):
+    from kotext.embeddings import read_analogy_file, read_similarity_file
+
+    sim = tmp_path / "ws.csv"
+    sim.write_text("단어1,단어2,점수\n배우,연기자,8.5\n영화,음악,3\n", encoding="cp949")
+    assert read_similarity_file(sim) == [("배우", "연기자", 8.5), ("영화", "음악", 3.0)]
+    ana = tmp_path / "an.txt"
+    ana.write_text("# 성별\n왕 남자 여왕 여자\n", encoding="cp949")
+    assert read_analogy_file(ana) == [("성별", [("왕", "남자", "여왕", "여자")])]

@@ -90,3 +90,18 @@ def decode_error(name: str, encoding: str, err: UnicodeDecodeError) -> InputErro
         f"{name}: bytes that are not valid {encoding} ({err.reason}) after the start of the "
         f"file. Pass --encoding {other} (CP949 is what Excel writes for Korean), or fix the file."
     )
+
+
+def read_text_file(path, what: str = "file") -> str:
+    """A small text file a person made (a word list, a dictionary, a pipeline file), in
+    whatever encoding their editor saved it (UTF-8 with or without BOM, CP949, UTF-16),
+    as NFC text. Errors name the file and ``what`` it was meant to be."""
+    from pathlib import Path
+
+    data = Path(path).read_bytes()
+    try:
+        enc = detect_encoding(data[:HEAD_BYTES], str(path))
+        return nfc(data.decode(enc))
+    except (InputError, UnicodeDecodeError, LookupError):
+        raise InputError(f"{path}: cannot read this {what} as text (UTF-8 or CP949); save "
+                         f"it as UTF-8") from None
