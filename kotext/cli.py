@@ -744,6 +744,14 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                     drop_blank_labels, limit)
     eval_data = _labeled(eval_file, text_column, label_column, encoding, label_map,
                          drop_blank_labels) if eval_file else None
+    if eval_data is not None:
+        unseen = {k: v for k, v in eval_data.counts().items() if k not in data.counts()}
+        if unseen:
+            raise UsageError(
+                f"{eval_file}: labels the training data does not have: "
+                + ", ".join(f"{k!r} ({v} rows)" for k, v in sorted(unseen.items()))
+                + ". A model cannot predict them; map them with --label-map (e.g. to a "
+                "training label, or =drop)")
     click.echo(f"training on {len(data.texts)} rows: " + ", ".join(
         f"{k} {v}" for k, v in sorted(data.counts().items())), err=True)
     train_classifier(data, output, method=method, eval_data=eval_data, val_fraction=val_fraction,

@@ -302,3 +302,12 @@ def test_report_counts_failed_rows_as_misses():
     assert rep["macro_f1"] == pytest.approx((2 / 3 + 0.5) / 2)  # as scikit-learn's f1_score
     assert rep["accuracy"] == 0.5 and rep["failed"] == 2
     assert "(n = 6; 2 rows failed, counted as wrong)" in format_report(rep)
+
+
+def test_eval_labels_the_training_data_lacks_are_named(cli, write):
+    tr = write("tr.csv", "text,label\n좋다,pos\n싫다,neg\n최고,pos\n별로,neg\n")
+    ev = write("ev.csv", "text,label\n좋다,pos\n그냥,neu\n")
+    r = cli("train", "classifier", "--train", tr, "--label-column", "label", "--eval", ev,
+            "-o", tr.parent / "m")
+    assert r.exit_code == 2 and "labels the training data does not have: 'neu' (1 rows)" \
+        in r.output and "training on" not in r.output
