@@ -150,6 +150,17 @@ def frequency_loss(seqs: Iterable[list[int]], special: set[int]) -> float:
     return -sum(c / n * math.log(c / n) for c in counts.values()) if n else 0.0
 
 
+def _final_loss(metrics: dict[str, Any]) -> float | None:
+    """The loss a run ended on: held out when there was a held-out split, else training."""
+    vl = metrics["val_mlm_loss"]
+    return vl if vl is not None else metrics["final_train_loss"]
+
+
+def _learned_little(metrics: dict[str, Any]) -> bool:
+    final = _final_loss(metrics)
+    return final is not None and final > COLLAPSE_SHARE * metrics["frequency_baseline_loss"]
+
+
 def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | None = None,
              seed: int = 0, name: str | None = None, data_description: str = "",
              command: str | None = None, progress=None,
@@ -294,15 +305,15 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
         if done:
             break
     seconds = time.perf_counter() - t_start
-    baseline = frequency_loss(train, special)
-    final = history[-1].get("val_loss") if history else None
-    if final is None and history:
-        final = history[-1]["train_loss"]
-    if final is not None and final > COLLAPSE_SHARE * baseline:
-        log(f"warning: the MLM loss ended at {final:.3f}, not clearly below {baseline:.3f}, the "
-            f"loss of guessing from word-piece frequencies alone: the encoder has learned little from "
-            f"context. Pre-train longer (--epochs, --max-steps) or on more text (thousands of "
-            f"texts at least); fine-tuning it will do little better than starting from scratch.")
+    metrics = {"final_train_loss": history[-1]["train_loss"] if history else None,
+               "val_mlm_loss": history[-1].get("val_loss") if history else None,
+               "frequency_baseline_loss": round(frequency_loss(train, special), 4)}
+    if _learned_little(metrics):
+        log(f"warning: the MLM loss ended at {_final_loss(metrics):.3f}, not clearly below "
+            f"{metrics['frequency_baseline_loss']:.3f}, the loss of guessing from word-piece "
+            f"frequencies alone: the encoder has learned little from context. Pre-train longer "
+            f"(--epochs, --max-steps) or on more text (thousands of texts at least); "
+            f"fine-tuning it will do little better than starting from scratch.")
 
     out = Path(output)
     name = name or out.name
@@ -314,9 +325,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
         "pretraining": {**asdict(args), "seed": seed, "texts": len(texts), "steps": step,
                         "seconds": round(seconds, 1), "parameters": n_params,
                         "vocab": len(tok)},
-        "metrics": {"final_train_loss": history[-1]["train_loss"] if history else None,
-                    "val_mlm_loss": history[-1].get("val_loss") if history else None,
-                    "frequency_baseline_loss": round(baseline, 4)},
+        "metrics": metrics,
     }
     cmd = command_line(command)
     writer = ModelWriter(out)
@@ -369,8 +378,7 @@ def _card(meta: dict[str, Any], cmd: str, data_description: str) -> str:
          else ""),
         f"; guessing from word-piece frequencies alone scores {m['frequency_baseline_loss']:.3f}"
         + (" (this encoder is not far below it: it has learned little from context)"
-           if (vl if vl is not None else m["final_train_loss"] or 0)
-           > COLLAPSE_SHARE * m["frequency_baseline_loss"] else ""), "",
+           if _learned_little(m) else ""), "",
         "Loss per logged step: `training_curve.json`, `training_curve.png`.", "",
         "## Reproduce", "",
         "```bash", cmd, "```", "",
