@@ -32,10 +32,9 @@ def _as_doc(item: str | Doc | None) -> Doc:
         return Doc(text=item)
     if isinstance(item, Doc):
         return item
-    if item is None or isinstance(item, (Number, list, tuple)) or \
-            type(item).__name__ in ("NAType", "NaTType"):
-        from .io.readers import text_of
+    from .io.readers import is_missing, text_of
 
+    if is_missing(item) or isinstance(item, (Number, list, tuple)):
         try:
             return Doc(text=text_of(item))
         except KotextError as e:

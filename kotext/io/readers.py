@@ -61,16 +61,20 @@ def _with_source(name: str, row: dict) -> dict:
     return {("kotext_source" if "source" in row else "source"): name, **row}
 
 
+def is_missing(value: Any) -> bool:
+    """An empty cell as data frames and readers hold it: None, NaN (numpy's too), pandas'
+    NA or NaT (known by type name: pandas is not imported for it)."""
+    return value is None or isinstance(value, Number) and value != value or \
+        type(value).__name__ in ("NAType", "NaTType")
+
+
 def text_of(value: Any) -> str:
     """The text of a cell: None/NaN -> "", numbers -> str, strings NFC-normalized, a list
     (JSON array, parquet list) -> its items one per line (kotext keeps lines as sentence
     boundaries). A JSON object raises :class:`InputError`: it holds no one text."""
     if isinstance(value, str):
         return nfc(value)
-    if value is None:
-        return ""
-    if isinstance(value, Number) and value != value or \
-            type(value).__name__ in ("NAType", "NaTType"):  # NaN (numpy's too), pandas' NA
+    if is_missing(value):
         return ""
     if isinstance(value, (list, tuple)):
         if any(isinstance(x, (dict, list, tuple)) for x in value):
