@@ -110,26 +110,25 @@ def _model_folder(ctx, param, value):
 
 
 def _run_identity(source, pipeline) -> dict[str, Any]:
-    """What a --resume must find unchanged: each input file with its size (None for stdin
-    and datasets, which cannot be checked) and the stages' settings (not the batch size or
-    thread counts, which change no output)."""
-    files = getattr(source, "files", None)
-    inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in files] if files else None
+    """What a --resume must find unchanged: each input file (resolved) with its size (None
+    for stdin and datasets, which cannot be checked) and the stages' settings (not the batch
+    size or thread counts, which change no output)."""
+    inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in source.files] \
+        if source.files else None
     stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
               for name, cfg in pipeline.to_config()["stages"].items()}
     return {"input": inputs, "settings": stages}
 
 
-def _not_an_input(output: str | None, source) -> None:
+def _not_an_input(output: str | None, identity: dict[str, Any]) -> None:
     """Refuse ``-o`` naming one of the input files: the output would replace the data."""
     if output in (None, "-"):
         return
     out = Path(output).resolve()
-    for f in getattr(source, "files", None) or ():
-        if Path(f).resolve() == out:
-            raise UsageError(f"-o {output} is the input file: kotext would replace your data "
-                             f"with its output. Write to another file, e.g. -o "
-                             f"{out.stem}_out{out.suffix}")
+    if any(path == str(out) for path, _ in identity["input"] or ()):
+        raise UsageError(f"-o {output} is the input file: kotext would replace your data "
+                         f"with its output. Write to another file, e.g. -o "
+                         f"{out.stem}_out{out.suffix}")
 
 
 def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
@@ -158,10 +157,10 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     text_key = names[OUTPUT_TEXT_KEY.get(fields[-1], "clean_text")] if fields else source.text_key
     if line_format is not None:
         line_format = line_format(names, source.text_key)
-    _not_an_input(output, source)
+    identity = _run_identity(source, pipeline)
+    _not_an_input(output, identity)
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
-                    text_key=text_key, line_format=line_format,
-                    source=_run_identity(source, pipeline))
+                    text_key=text_key, line_format=line_format, source=identity)
     with _progress(desc) as bar:
         if writer.rows_done:
             bar.write(f"resuming after {writer.rows_done} rows already in {writer.part}",
@@ -724,13 +723,13 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     if method == "ensemble":
         params["members"] = [m.strip() for m in members.split(",") if m.strip()]
     from .errors import require
+    from .stages.classify import METHOD_NEEDS
 
-    if method == "linear":  # before reading and featurizing the data, not after
+    # before reading and featurizing the data, not after
+    if method == "linear":
         require("sklearn", "train", "training a linear classifier", "scikit-learn")
-    elif method in ("gru", "lstm", "transformer"):
-        require("torch", "transformers", f"training a {method} classifier")
-        if method == "transformer":
-            require("transformers", "transformers", "training a transformer classifier")
+    for module in METHOD_NEEDS.get(method, ((), ""))[0]:  # torch, transformers
+        require(module, "transformers", f"training a {method} classifier")
     if method == "transformer":
         params.update(transformer_params or {})
     elif method in ("gru", "lstm"):

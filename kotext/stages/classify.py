@@ -12,8 +12,8 @@ from .base import Stage
 RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
 
 
-# what a method needs at inference beyond kotext's own install, with the extra to add
-_NEEDS = {"gru": (("torch",), "torch"), "lstm": (("torch",), "torch"),
+# what a method needs beyond kotext's own install (to run and to train), with what to install
+METHOD_NEEDS = {"gru": (("torch",), "torch"), "lstm": (("torch",), "torch"),
           "transformer": (("torch", "transformers"), "'kotext[transformers]'")}
 
 
@@ -27,7 +27,7 @@ def _check_runtime(folder, cfg: dict[str, Any]) -> None:
     methods = [cfg.get("method")] + [m.get("method") for m in cfg.get("members", ())
                                      if isinstance(m, dict)]
     for method in methods:
-        mods, extra = _NEEDS.get(method, ((), ""))
+        mods, extra = METHOD_NEEDS.get(method, ((), ""))
         missing = [m for m in mods if _absent(m)]
         if missing:
             raise ModelError(
