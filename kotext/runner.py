@@ -129,8 +129,7 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
     # Failures are always recorded on their rows; "abort" stops at the first one (a stage
     # error or an input error such as a ragged CSV row) after writing the rows before it.
     docs = pipeline.pipe((doc_of(row, text_key) for row in rows), batch_size=batch_size,
-                         n_process=n_process,
-                         on_error="record")
+                         n_process=n_process, on_error="record")
     rename = {k: v for k, v in names.items() if k != v}
     ok = False
     try:
