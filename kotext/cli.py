@@ -8,21 +8,31 @@ from __future__ import annotations
 
 import inspect
 import sys
+import warnings
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .errors import KotextError, UsageError
+from .errors import KotextError, KotextWarning, UsageError
 from .stages.clean import Clean  # light modules: Kiwi itself is built on first use
 from .stages.tokenize import KiwiTokenizer
 
+_python_showwarning = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, KotextWarning):  # a note for the user, not a code location
+        click.echo(f"kotext: note: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
 
 
 class KotextGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        warnings.showwarning = _show_warning
         try:
             return super().invoke(ctx)
         except KotextError as e:

@@ -27,6 +27,10 @@ class ModelError(UsageError):
     """A model folder that is missing, incomplete or from an incompatible version."""
 
 
+class KotextWarning(UserWarning):
+    """Something kotext guessed or changed on the user's behalf; the CLI prints it as a note."""
+
+
 def installed(module: str) -> bool:
     """Whether ``module`` can be imported, without importing it (torch takes seconds)."""
     from importlib.util import find_spec

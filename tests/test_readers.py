@@ -8,10 +8,12 @@ import os
 import subprocess
 import sys
 import unicodedata
+import warnings
 
 import pytest
 
 from kotext import InputError
+from kotext.errors import KotextWarning
 from kotext.io.readers import ERROR_KEY, read, text_of
 
 
@@ -153,6 +155,31 @@ def test_excel_workbook_says_how_to_export(tmp_path):
     (tmp_path / "data.odd").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="unknown file type; pass --input-format"):
         read(str(tmp_path / "data.odd"))
+
+
+def test_excel_unicode_text_is_read_as_a_table(write):
+    # Excel's "Unicode Text (*.txt)": UTF-16 with a BOM, tabs, CRLF, CSV-style quotes
+    # (a line break inside a cell is Alt+Enter's LF)
+    data = 'id\t리뷰\r\n007\t"별로, ""진짜""\n지루함"\r\n8\t좋다\r\n'.encode("utf-16")
+    f = write("설문.txt", data)
+    with pytest.warns(KotextWarning, match="read as a table.*--input-format txt"):
+        src = read(str(f), text_column="리뷰")
+        got = list(src)
+    assert got == [{"id": "007", "리뷰": '별로, "진짜"\n지루함'}, {"id": "8", "리뷰": "좋다"}]
+    # asked for lines, or a UTF-16 file without tabs: a document per line as before
+    assert [r["text"] for r in read(str(f), input_format="txt")][:2] == ["id\t리뷰", '007\t"별로, ""진짜""']
+    g = write("lines.txt", "첫 줄\r\n둘째 줄\r\n".encode("utf-16"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KotextWarning)
+        assert [r["text"] for r in read(str(g))] == ["첫 줄", "둘째 줄"]
+
+
+def test_excel_unicode_text_note_on_the_command_line(write, cli):
+    f = write("설문.txt", "id\t리뷰\r\n1\t정말 좋았다\r\n".encode("utf-16"))
+    r = cli("clean", f, "--text-column", "리뷰", "--format", "csv")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines() == ["id,리뷰,clean_text,error", "1,정말 좋았다,정말 좋았다,"]
+    assert "kotext: note: " in r.stderr and "--input-format txt" in r.stderr
 
 
 def test_missing_path_suggests_hub_and_save_to_disk(tmp_path):

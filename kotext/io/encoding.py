@@ -66,12 +66,18 @@ def check_encoding(encoding: str) -> str:
 class PrefixedStream(io.RawIOBase):
     """A byte stream that replays ``head`` and then continues with ``rest`` (for stdin)."""
 
-    def __init__(self, head: bytes, rest):
+    def __init__(self, head: bytes, rest, close_rest: bool = True):
         self._head = memoryview(head)
         self._rest = rest
+        self._close_rest = close_rest
 
     def readable(self) -> bool:
         return True
+
+    def close(self) -> None:
+        if not self.closed and self._close_rest:
+            self._rest.close()
+        super().close()
 
     def readinto(self, b) -> int:
         if self._head:

@@ -17,12 +17,13 @@ import itertools
 import json
 import math
 import sys
+import warnings
 from collections.abc import Iterator
 from numbers import Number
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, KotextWarning
 from .encoding import (
     HEAD_BYTES,
     PrefixedStream,
@@ -182,7 +183,8 @@ class Source:
         enc = self.encoding or detect_encoding(head, name)
         if enc == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
             enc = "utf-8-sig"
-        stream = io.BufferedReader(PrefixedStream(head, raw), buffer_size=1 << 16)
+        stream = io.BufferedReader(PrefixedStream(head, raw, close_rest=path is not None),
+                                    buffer_size=1 << 16)
         return name, enc, io.TextIOWrapper(stream, encoding=enc, errors="strict", newline="")
 
     def _rows_file(self, path: Path | None, add_source: bool) -> Iterator[dict]:
@@ -195,10 +197,24 @@ class Source:
             return
         name, enc, f = self._text_stream(path)
         try:
+            lines = f
+            quoting = self.quoting
+            if fmt == "txt" and enc == "utf-16" and not (self.input_format or self.whole_file):
+                # Excel's "Unicode Text (*.txt)" export: UTF-16, tab-separated, header row,
+                # cells with tabs, quotes or line breaks quoted as in CSV
+                first = f.readline()
+                lines = itertools.chain([first], f)
+                if "\t" in first:
+                    warnings.warn(
+                        f"{name}: read as a table with a header row (a UTF-16 .txt with tabs, "
+                        f"as Excel saves 'Unicode Text'); pass --input-format txt to read it "
+                        f"as one document per line", KotextWarning, stacklevel=2)
+                    fmt = "tsv"
+                    quoting = "minimal" if quoting == "auto" else quoting
             if fmt == "txt":
-                rows = self._rows_txt(f, name)
+                rows = self._rows_txt(lines, name)
             elif fmt in ("csv", "tsv"):
-                rows = self._rows_csv(f, name, fmt)
+                rows = self._rows_csv(lines, name, fmt, quoting)
             else:
                 rows = self._rows_jsonl(f, name)
             for row in rows:
@@ -215,8 +231,7 @@ class Source:
         for line in f:
             yield {"text": line.rstrip("\r\n")}
 
-    def _rows_csv(self, f, name: str, fmt: str) -> Iterator[dict]:
-        quoting = self.quoting
+    def _rows_csv(self, f, name: str, fmt: str, quoting: str) -> Iterator[dict]:
         if quoting == "auto":
             quoting = "none" if fmt == "tsv" else "minimal"
         kw: dict[str, Any] = {"delimiter": "\t" if fmt == "tsv" else ","}
