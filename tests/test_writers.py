@@ -120,6 +120,7 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path, monkeypatch):
     monkeypatch.setattr(Writer, "CHECKPOINT_SECONDS", 3600.0)
     w.write_rows(ROWS[1:])  # written, not checkpointed
     w._f.flush()  # what the OS has when the process dies
+    w._lock.close()  # ... and its lock is gone with it
     w = Writer(p, None, COLS, resume=True)
     assert w.rows_done == 1
     w.write_rows(ROWS[1:])
@@ -281,3 +282,34 @@ def test_output_that_cannot_be_replaced_keeps_the_part(tmp_path):
                                          r"whole output is in .*o.csv.part"):
         w.close()
     assert len(list(csv.DictReader((tmp_path / "o.csv.part").open(encoding="utf-8")))) == 2
+
+
+def test_second_writer_to_the_same_output_is_refused(tmp_path):
+    # two runs with the same -o would interleave their rows in one part file
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS)
+    w.write_rows(ROWS[:1])
+    for resume in (False, True):
+        with pytest.raises(UsageError, match=r"another kotext run is writing .*o\.csv"):
+            Writer(p, None, COLS, resume=resume)
+    w.write_rows(ROWS[1:])
+    w.close()
+    with open(p, encoding="utf-8", newline="") as f:
+        assert [r[0] for r in csv.reader(f)] == ["id", "1", "2"]
+    assert not (tmp_path / "o.csv.lock").exists()
+    Writer(p, None, COLS).close()  # free again once the first run is done
+    # a lock held by another process (the OS releases it when that process ends)
+    import subprocess
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, fcntl; f = open(sys.argv[1], 'a+b'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('ok', flush=True); sys.stdin.read()",
+         str(tmp_path / "o.csv.lock")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(UsageError, match="another kotext run"):
+            Writer(p, None, COLS)
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    Writer(p, None, COLS).close()

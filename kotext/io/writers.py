@@ -19,6 +19,26 @@ from .readers import format_of
 OUT_FORMATS = ("csv", "tsv", "jsonl", "parquet", "text")
 
 
+def _lock(path: Path):
+    """Hold ``path`` (created if missing) locked for this process, or return None when
+    another process holds it. The operating system drops the lock when the process ends,
+    so a killed run leaves no stale lock behind."""
+    f = open(path, "a+b")
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
@@ -137,13 +157,37 @@ class Writer:
             return
         self.part = self.path.with_name(self.path.name + ".part")
         self.ckpt = self.path.with_name(self.path.name + ".part.json")
+        self.lockfile = self.path.with_name(self.path.name + ".lock")
         if resume and fmt == "parquet":
             raise UsageError("--resume works with csv, tsv, jsonl and text outputs, not parquet")
+        self._lock = None
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock(self.lockfile)
+            if self._lock is None:
+                raise UsageError(
+                    f"another kotext run is writing {self.path} ({self.lockfile.name} is "
+                    f"locked): wait for it to finish, or pass another -o")
             self._open_path(resume)
         except OSError as e:
+            self._unlock()
             raise UsageError(f"cannot write {self.path}: {e.strerror or e}. Pass -o a file in a "
                              f"folder you can write to") from None
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _unlock(self) -> None:
+        if self._lock is None:
+            return
+        if os.name != "nt":  # remove it while still holding it (Windows: after closing)
+            self.lockfile.unlink(missing_ok=True)
+        self._lock.close()
+        self._lock = None
+        try:
+            self.lockfile.unlink(missing_ok=True)
+        except OSError:  # Windows: another run has just opened it
+            pass
 
     def _open_path(self, resume: bool) -> None:
         fmt, columns = self.fmt, self.columns
@@ -172,7 +216,6 @@ class Writer:
             self._end = int(state["bytes"])
             self._init_csv()
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         # A fresh start: a checkpoint left by an earlier run must not describe this file.
         if self.ckpt.exists():
             self.ckpt.unlink()
@@ -308,6 +351,12 @@ class Writer:
         if self.path is None:
             self._f.flush()
             return
+        try:
+            self._close(ok)
+        finally:
+            self._unlock()
+
+    def _close(self, ok: bool) -> None:
         if self._discard:
             if self._f is not None:
                 self._f.close()
