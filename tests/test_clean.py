@@ -50,6 +50,9 @@ def test_urls(mode, expected):
     ("문의는abc@naver.com", "문의는[EMAIL]"),
     ("(https://example.com/x) 참고", "([URL]) 참고"),
     ("여기 http://a.kr/b. 다음", "여기 [URL]. 다음"),
+    # a URL's own brackets stay in it; the one around it does not
+    ("(출처: https://en.wikipedia.org/wiki/Seoul_(city))", "(출처: [URL])"),
+    ("www.a.kr/x_(1)?q=(2)에서", "[URL]에서"),
 ])
 def test_particles_and_punctuation_after_urls_stay(text, expected):
     # Korean puts particles right after a URL or an address: they are not part of it

@@ -44,10 +44,12 @@ def _strip_tag(m: re.Match) -> str:
     return "" if name in _INLINE_NAMES else " "
 # Korean writes particles straight after a URL or an address (www.naver.com입니다,
 # abc@naver.com으로): a URL stops at Hangul, and does not end in punctuation that closes
-# the sentence or a bracket around it; an address is ASCII on both sides of the @.
+# the sentence or a bracket around it, except its own: (...) pairs inside it stay whole
+# (wiki/Foo_(bar)); an address is ASCII on both sides of the @.
 _HANGUL = "\uac00-\ud7a3\u3131-\u318e"
-_URL = re.compile(rf"(?:https?://|www\.)[^\s<>\"'{_HANGUL}]*[^\s<>\"'{_HANGUL}.,;:!?)\]}}]",
-                  re.IGNORECASE)
+_URL_PAREN = rf"\([^\s<>\"'{_HANGUL}()]*\)"
+_URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN})*"
+                  rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN})", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
 _RRN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-?\s?[1-8]\d{6}(?!\d)")
