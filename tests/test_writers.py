@@ -45,6 +45,28 @@ def test_tsv_and_utf8_sig(tmp_path):
     assert raw.count(b"\xef\xbb\xbf") == 1
 
 
+def test_tsv_reads_back_as_written(tmp_path):
+    # TSV is read with quotes as text (NSMC-style files), so it is written that way: a
+    # review with quotes comes back unchanged; only a cell with a line break or a tab is
+    # quoted as in CSV (read back with --quoting minimal, as pandas and Excel do)
+    from kotext.io.readers import read
+
+    rows = [{"id": "1", "document": '그는 "최고의 영화"라고', "error": None},
+            {"id": "2", "document": '"재밌다" 최고', "error": None},
+            {"id": "3", "document": "여러\n줄\t탭 \"인용\"", "error": None}]
+    cols = ["id", "document", "error"]
+    p = write_all(tmp_path / "o.tsv", rows=rows, cols=cols)
+    assert p.read_text(encoding="utf-8").splitlines()[:3] == [
+        "id\tdocument\terror", '1\t그는 "최고의 영화"라고\t', '2\t"재밌다" 최고\t']
+    back = list(read(str(p)))
+    assert [r["document"] for r in back[:2]] == [rows[0]["document"], rows[1]["document"]]
+    with open(p, encoding="utf-8", newline="") as f:
+        assert list(csv.reader(f, delimiter="\t"))[3][1] == rows[2]["document"]
+    p = write_all(tmp_path / "o2.tsv", rows=rows[::2], cols=cols)
+    assert [r["document"] for r in read(str(p), quoting="minimal")] == [
+        rows[0]["document"], rows[2]["document"]]
+
+
 def test_jsonl_keeps_types_and_nan_is_null(tmp_path):
     rows = [{"id": 1, "document": "좋다", "vals": [1, 2], "x": float("nan"), "error": None}]
     p = write_all(tmp_path / "o.jsonl", rows=rows, cols=["id", "document", "vals", "x", "error"])
@@ -313,3 +335,18 @@ def test_second_writer_to_the_same_output_is_refused(tmp_path):
         holder.stdin.close()
         holder.wait()
     Writer(p, None, COLS).close()
+
+
+@pytest.mark.parametrize("name, message", [
+    ("o.json", r"writes JSON Lines.*\.jsonl"),
+    ("o.xlsx", r"unknown output type \.xlsx.*--output-encoding utf-8-sig"),
+    ("o.csv.gz", r"uncompressed files; write o\.csv"),
+])
+def test_output_names_that_promise_another_format_are_refused(tmp_path, name, message):
+    # they were written as plain text (or uncompressed JSONL/CSV) under that name
+    with pytest.raises(UsageError, match=message):
+        Writer(tmp_path / name, None, COLS)
+    assert list(tmp_path.iterdir()) == []
+    w = Writer(tmp_path / "o.json", "jsonl", COLS)  # asked for by name: kept
+    w.close()
+    assert (tmp_path / "o.json").exists()

@@ -47,6 +47,34 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _out_format(path: Path | None) -> str:
+    """The output format from ``-o``'s suffix (text without one); others are refused rather
+    than written as text under a name that promises something else."""
+    suffix = path.suffix.lower() if path is not None else ""
+    if not suffix:
+        return "text"
+    if suffix == ".json":
+        raise UsageError(f"-o {path}: kotext writes JSON Lines, one object per line: name the "
+                         f"file .jsonl (or pass --format jsonl to keep the name)")
+    fmt = format_of(path)
+    if fmt is None:
+        excel = (" For Excel write .csv with --output-encoding utf-8-sig."
+                 if suffix in (".xlsx", ".xls", ".xlsm") else "")
+        raise UsageError(f"-o {path}: unknown output type {suffix}; use .csv, .tsv, .jsonl, "
+                         f".parquet or .txt, or pass --format.{excel}")
+    return "text" if fmt == "txt" else fmt
+
+
+def _tsv_cell(v: Any) -> str:
+    """A TSV cell as it is, as kotext and NSMC-style files read TSV (quotes are text); only
+    a cell holding a tab or a line break, which cannot be written bare, is quoted as in CSV
+    (pandas and Excel read that; kotext with --quoting minimal)."""
+    s = v if isinstance(v, str) else str(_cell(v))
+    if "\t" in s or "\n" in s or "\r" in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
 def _what_changed(then: Any, now: Any) -> str:
     """For --resume's refusal: what differs between the run that wrote the part file and
     this one (``source`` = {"input": [[path, size], ...], "settings": {...}})."""
@@ -124,9 +152,11 @@ class Writer:
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
                  line_format=None, source: Any = None):
         self.path = Path(path) if path not in (None, "-") else None
+        if self.path is not None and self.path.suffix.lower() == ".gz":
+            raise UsageError(f"-o {self.path}: kotext writes uncompressed files; write "
+                             f"{self.path.with_suffix('').name} and compress it afterwards")
         if fmt is None:
-            fmt = (format_of(self.path) if self.path else None) or "text"
-            fmt = "text" if fmt == "txt" else fmt
+            fmt = _out_format(self.path)
         if fmt not in OUT_FORMATS:
             raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
@@ -233,14 +263,15 @@ class Writer:
         return "utf-8" if append and self.encoding == "utf-8-sig" else self.encoding
 
     def _init_csv(self) -> None:
-        if self.fmt in ("csv", "tsv"):
-            self._csv = csv.writer(self._f, delimiter="\t" if self.fmt == "tsv" else ",",
-                                   lineterminator="\n")
+        if self.fmt == "csv":
+            self._csv = csv.writer(self._f, lineterminator="\n")
 
     def _start(self) -> None:
         self._init_csv()
-        if self.fmt in ("csv", "tsv"):
+        if self.fmt == "csv":
             self._csv.writerow(self.columns)
+        elif self.fmt == "tsv":
+            self._f.write("\t".join(map(_tsv_cell, self.columns)) + "\n")
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
         try:
@@ -270,9 +301,13 @@ class Writer:
             f"lacks some rarer characters.")
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        if self.fmt in ("csv", "tsv"):
+        if self.fmt == "csv":
             cols = self.columns
             self._csv.writerows([[_cell(r.get(c)) for c in cols] for r in rows])
+        elif self.fmt == "tsv":
+            cols = self.columns
+            self._f.write("".join("\t".join([_tsv_cell(r.get(c)) for c in cols]) + "\n"
+                                  for r in rows))
         elif self.fmt == "jsonl":
             self._f.write("".join(_json_line(r) for r in rows))
         elif self.fmt == "text":
