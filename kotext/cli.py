@@ -1109,43 +1109,72 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
     import json as _json
 
     from .evaluate.rouge import format_summary_report, rouge, sentence_prf
+    from .evaluate.summary_data import is_index_list as _is_index_list
     from .evaluate.summary_data import read_summary_rows
     from .pipeline import Pipeline, load
     from .registry import create
 
     rows, text_field, gold_field = read_summary_rows(data, text_field, gold_field,
                                                      pred_field, encoding)
+    summarizer = None
+    if pred_field is None and pipeline_file:
+        nlp = load(pipeline_file)
+        summarizer = next((st for st in nlp.stages if "summary" in st.assigns), None)
+        if summarizer is None:
+            raise UsageError(f"--pipeline {pipeline_file}: no stage makes a summary; use a "
+                             f"pipeline ending in textrank.v1 or abstractive.v1")
+        units = getattr(summarizer, "units", None)
+    cleaner = next((st for st in nlp.stages if st.factory == "clean.v1"), None) \
+        if summarizer is not None else None
+    cleaner = cleaner or Clean()
     cands: list[Any] = []
     refs: list[Any] = []
     pred_idx: list[list[int]] = []
     gold_idx: list[list[int]] = []
-    nlp = None
-    for r in rows:
+    for i, r in enumerate(rows, 1):
         sents = r["sentences"]
         if pred_field is not None:
             pred = r["pred"]
         else:
-            if nlp is None:
-                nlp = load(pipeline_file) if pipeline_file else None
             k = n or (len(r["gold_indices"]) if r["gold_indices"] is not None else 3)
-            if pipeline_file:
-                doc = nlp(r["text"])
+            keep = None
+            if sents is None:
+                text = r["text"]
+            else:
+                # one line per list item, and an item that cleans to nothing skipped, so
+                # that the summary's line numbers map back to the items
+                lines = [cleaner.clean_text(" ".join(str(x).split())) for x in sents]
+                keep = [j for j, line in enumerate(lines) if line.strip()]
+                text = "\n".join(lines[j] for j in keep)
+            if summarizer is not None:
+                if hasattr(summarizer, "n"):  # textrank.v1: -n or the gold's count
+                    summarizer.n, summarizer.ratio = k, ratio
+                    summarizer.units = "lines" if keep is not None else units
+                doc = nlp(text)
             else:
                 stage = create("textrank.v1", name="summarize", n=k, ratio=ratio,
-                               units="lines" if sents is not None else "auto")
-                doc = Pipeline([*_summary_stages(True), stage])(r["text"])
-            pred = doc.summary_indices if doc.summary_indices is not None else doc.summary
+                               units="lines" if keep is not None else "auto")
+                doc = Pipeline([*_summary_stages(keep is None), stage])(text)
+            if keep is not None and doc.summary_indices is not None:
+                pred = [keep[j] for j in doc.summary_indices]
+            else:
+                pred = doc.summary
+            if doc.error is not None:
+                raise UsageError(f"{data}: row {i}: {doc.error}")
         if r["gold_indices"] is not None:
-            refs.append([sents[i] for i in r["gold_indices"]])
+            refs.append([sents[j] for j in r["gold_indices"]])
         else:
             refs.append(r["gold"])
-        if isinstance(pred, list) and all(isinstance(x, int) for x in pred):
+        if _is_index_list(pred):
             if sents is None:
-                from .errors import InputError
-
-                raise InputError(f"{data}: predicted sentence indices need the article as a "
-                                 f"list of sentences (--text-field)")
-            cands.append([sents[i] for i in pred if 0 <= i < len(sents)])
+                raise UsageError(f"{data}: row {i}: the prediction ({pred_field}) is sentence "
+                                 f"indices, so the article ({text_field}) must be a list of "
+                                 f"sentences")
+            bad = [j for j in pred if not 0 <= j < len(sents)]
+            if bad:
+                raise UsageError(f"{data}: row {i}: predicted index {bad[0]} is outside the "
+                                 f"article's {len(sents)} sentences")
+            cands.append([sents[j] for j in pred])
             if r["gold_indices"] is not None:
                 pred_idx.append(pred)
                 gold_idx.append(r["gold_indices"])

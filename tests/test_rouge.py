@@ -143,3 +143,72 @@ def test_gold_index_out_of_range(write):
     p = write("x.json", json.dumps({"sentences": ["가", "나"], "summaries": [5]}))
     with pytest.raises(InputError, match="gold index 5 is outside the article's 2 sentences"):
         read_summary_rows(str(p), None, None, None)
+
+
+def _jsonl(write, name, rows):
+    return write(name, "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+
+
+def test_cli_summarizes_plain_text_articles(cli, write):
+    # the article as one text and a text reference (was: "predicted sentence indices
+    # need the article as a list of sentences")
+    p = _jsonl(write, "t.jsonl", [{"body": ". ".join(ARTICLE) + ".", "summary": ARTICLE[0]}])
+    res = cli("evaluate-summary", p, "--text-field", "body", "--gold-field", "summary",
+              "-n", "1", "--json", "-")
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.output)
+    assert rep["n"] == 1 and rep["rouge1"]["f1"] == pytest.approx(1.0)
+
+
+def test_cli_indices_are_list_positions_with_blank_items(cli, write):
+    # an empty item, and one holding a line break, must not shift the predicted indices
+    sents = ["", ARTICLE[0], ARTICLE[1] + "\n(계속)", ARTICLE[2], ARTICLE[3]]
+    p = _jsonl(write, "gap.jsonl", [{"sentences": sents, "summaries": [1, 3]}])
+    rep = json.loads(cli("evaluate-summary", p, "--json", "-").output)
+    full = json.loads(cli("evaluate-summary", _jsonl(write, "full.jsonl", [
+        {"sentences": ARTICLE, "summaries": [0, 2]}]), "--json", "-").output)
+    assert rep["sentences"] == full["sentences"]
+
+
+def test_cli_csv_with_a_sentences_column(cli, write):
+    p = write("s.csv", 'sentences,summaries\n"' + json.dumps(ARTICLE, ensure_ascii=False)
+              .replace('"', '""') + '","[0, 2]"\n')
+    res = cli("evaluate-summary", p, "--text-column", "sentences", "--gold-field",
+              "summaries", "--json", "-")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["n"] == 1
+
+
+def test_cli_pipeline_takes_n_and_must_summarize(cli, write, pipelines_dir):
+    folder = _folder(write)
+    # gold: 2 of 4 sentences, 1 of 3; the pipeline file says n = 3, -n 1 must win
+    got = [json.loads(cli("evaluate-summary", folder, "--pipeline",
+                          pipelines_dir / "summarize.toml", "-n", n, "--json", "-").output)
+           ["sentences"] for n in ("1", "3")]
+    assert got[0]["recall"] < got[1]["recall"] and got[1]["precision"] < 1
+    res = cli("evaluate-summary", folder, "--pipeline", pipelines_dir / "keywords.toml")
+    assert res.exit_code == 2 and "no stage makes a summary" in res.output
+
+
+@pytest.mark.parametrize("gold, message", [
+    ([], "the gold summary .* is empty"), (["가", None], "holds None"),
+    ([0, "가"], "holds 0"),
+])
+def test_bad_gold_rows_are_named(write, gold, message):
+    from kotext.evaluate.summary_data import read_summary_rows
+
+    p = write("x.json", json.dumps([{"sentences": ["가", "나"], "summaries": [0]},
+                                    {"sentences": ["가", "나"], "summaries": gold}]))
+    with pytest.raises(InputError, match="row 2: .*" + message):
+        read_summary_rows(str(p), None, None, None)
+
+
+def test_indices_written_as_strings_and_predictions_out_of_range(cli, write):
+    from kotext.evaluate.summary_data import read_summary_rows
+
+    p = write("x.json", json.dumps({"sentences": ["가", "나"], "summaries": ["1"],
+                                    "pred": [7]}))
+    rows, _, _ = read_summary_rows(str(p), None, None, None)
+    assert rows[0]["gold_indices"] == [1]
+    res = cli("evaluate-summary", p, "--pred-field", "pred")
+    assert res.exit_code == 2 and "predicted index 7 is outside" in res.output

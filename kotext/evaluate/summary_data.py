@@ -16,7 +16,7 @@ TEXT_FIELDS = ("sentences", "text", "document", "article", "body", "content")
 GOLD_FIELDS = ("summaries", "summary", "gold", "reference", "abstract", "highlights")
 
 
-def _objects(path: Path, encoding: str | None) -> list[dict[str, Any]]:
+def _objects(path: Path, encoding: str | None, column: str | None) -> list[dict[str, Any]]:
     def load_json(p: Path) -> list[dict]:
         try:
             obj = json.loads(p.read_text(encoding=encoding or "utf-8-sig"))
@@ -46,7 +46,7 @@ def _objects(path: Path, encoding: str | None) -> list[dict[str, Any]]:
         return out
     from ..io.readers import read
 
-    return list(read(str(path), encoding=encoding))
+    return list(read(str(path), encoding=encoding, text_column=column))
 
 
 def _value(v: Any) -> Any:
@@ -58,9 +58,16 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _is_indices(v: Any) -> bool:
+def is_index_list(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool)
                                        for x in v)
+
+
+def _as_indices(v: Any) -> Any:
+    """["0", "2"] (indices written as strings) -> [0, 2]; anything else as it is."""
+    if isinstance(v, list) and v and all(isinstance(x, str) and x.strip().isdigit() for x in v):
+        return [int(x) for x in v]
+    return v
 
 
 def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
@@ -70,7 +77,7 @@ def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
     path = Path(data)
     if not path.exists():
         raise InputError(f"{data}: no such file or folder")
-    objs = _objects(path, encoding)
+    objs = _objects(path, encoding, text_field or pred_field or gold_field)
     if not objs:
         raise InputError(f"{data}: no rows")
     first = objs[0]
@@ -96,8 +103,18 @@ def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
         text = _value(o.get(text_field)) if text_field else None
         sents = [str(s) for s in text] if isinstance(text, list) else None
         gold = _value(o.get(gold_field))
+        if sents is not None:
+            gold = _as_indices(gold)
         gold_idx = None
-        if _is_indices(gold) and gold:
+        if gold in ("", []) or (isinstance(gold, str) and not gold.strip()):
+            raise InputError(f"{data}: row {i}: the gold summary ({gold_field}) is empty; "
+                             f"every row needs a reference summary")
+        if isinstance(gold, list) and not (is_index_list(gold)
+                                           or all(isinstance(g, str) for g in gold)):
+            bad = next(g for g in gold if not isinstance(g, str))
+            raise InputError(f"{data}: row {i}: {gold_field} holds {bad!r}; give a text, a "
+                             "list of sentences or a list of sentence indices")
+        if is_index_list(gold):
             if sents is None:
                 raise InputError(f"{data}: row {i}: the gold summary is sentence indices, so "
                                  f"the article ({text_field}) must be a list of sentences")
@@ -110,6 +127,8 @@ def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
             raise InputError(f"{data}: row {i}: {gold_field} is {gold!r}; give a text, a "
                              "list of sentences or a list of sentence indices")
         pred = _value(o.get(pred_field)) if pred_field else None
+        if sents is not None:
+            pred = _as_indices(pred)
         rows.append({"text": "\n".join(sents) if sents is not None else str(text or ""),
                      "sentences": sents, "gold": gold, "gold_indices": gold_idx,
                      "pred": pred})
