@@ -981,7 +981,7 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
     Kiwi content morphemes, PageRank, a lead prior and MMR against repetition) and prints
     them in their original order with their index and score. A .txt file is one document
     (--per-line: one per line); CSV/TSV/JSONL/parquet rows are documents, and -o appends
-    the columns summary and summary_indices (JSONL also summary_scores).
+    the columns summary, summary_indices and summary_scores.
 
     \b
     Examples:
@@ -1017,7 +1017,7 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
             return [doc.summary[0] if doc.summary else ""]
         if not doc.summary_indices:
             return ["(no sentences)"]
-        scores = doc.meta.get("summary_scores", [])
+        scores = doc.summary_scores or []
         return [f"[{i}] {sc:.3f}  {s}" for i, sc, s in
                 zip(doc.summary_indices, scores, doc.summary)]
 

@@ -44,6 +44,7 @@ class Doc:
     scores: dict[str, float] | None = None
     summary: list[str] | None = None
     summary_indices: list[int] | None = None
+    summary_scores: list[float] | None = None  # each picked sentence's score (0-1)
     keywords: list[tuple[str, float]] | None = None
     vector: Any = None
     meta: dict[str, Any] = field(default_factory=dict)

@@ -22,7 +22,7 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "sentences": ("sentences",),
     "label": ("label",),
     "scores": ("score",),
-    "summary": ("summary", "summary_indices"),
+    "summary": ("summary", "summary_indices", "summary_scores"),
     "keywords": ("keywords",),
 }
 
@@ -90,6 +90,7 @@ def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[
         elif f == "summary":
             out["summary"] = " ".join(doc.summary) if ok and doc.summary is not None else None
             out["summary_indices"] = doc.summary_indices if ok else None
+            out["summary_scores"] = doc.summary_scores if ok else None
         elif f == "keywords":
             out["keywords"] = ([[w, round(s, 6)] for w, s in doc.keywords]
                                if ok and doc.keywords is not None else None)

@@ -79,7 +79,7 @@ def test_central_sentences_in_original_order_with_scores():
     assert len(doc.summary) == 3
     assert 2 not in doc.summary_indices and 4 not in doc.summary_indices  # off-topic
     assert doc.summary == [ARTICLE[i] for i in doc.summary_indices]
-    scores = doc.meta["summary_scores"]
+    scores = doc.summary_scores
     assert len(scores) == 3 and all(0 <= s <= 1 for s in scores)
 
 
@@ -179,12 +179,18 @@ def test_cli_ratio_and_jsonl_with_scores(cli, write):
 
 def test_cli_csv_rows_in_rows_out(cli, write, tmp_path):
     out = tmp_path / "out.csv"
-    f = write("articles.csv", "id,body\n1,\"" + " ".join(ARTICLE) + "\"\n2,\n3,한 문장.\n")
+    # an input column named like an output one keeps its values (summary_scores was
+    # overwritten with the scores)
+    f = write("articles.csv", "id,body,summary_scores\n1,\"" + " ".join(ARTICLE)
+              + "\",mine\n2,,\n3,한 문장.,\n")
     res = cli("summarize", f, "--text-column", "body", "-o", out, "-n", "2")
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [r["id"] for r in rows] == ["1", "2", "3"]
-    assert list(rows[0])[:4] == ["id", "body", "summary", "summary_indices"]
+    assert list(rows[0])[:6] == ["id", "body", "summary_scores", "summary", "summary_indices",
+                                 "kotext_summary_scores"]
+    assert rows[0]["summary_scores"] == "mine"
+    assert len(json.loads(rows[0]["kotext_summary_scores"])) == 2
     assert len(json.loads(rows[0]["summary_indices"])) == 2
     assert rows[1]["summary"] == "" and rows[2]["summary"] == "한 문장."
 

@@ -2,8 +2,8 @@
 
 ``textrank.v1`` needs sentences and tokens (a pipeline ``[clean, tokenize, summarize]``)
 and assigns ``summary`` (the picked sentences, in their original order) and
-``summary_indices``; each picked sentence's score (0-1) is in
-``doc.meta["summary_scores"]``, aligned with ``summary_indices``.
+``summary_indices``; each picked sentence's score (0-1) is in ``summary_scores``,
+aligned with ``summary_indices`` (``doc.meta`` stays the source row, untouched).
 
 ``keywords.v1`` needs tokens and assigns ``keywords``: ``[(word, score), ...]``, best first.
 
@@ -30,7 +30,6 @@ from ..summarize import (
 from .base import Stage
 from .tokenize import POS_PRESETS, _as_list
 
-SCORES_KEY = "summary_scores"
 
 
 def _tags(pos, default: tuple[str, ...], name: str) -> tuple[str, ...]:
@@ -169,7 +168,7 @@ class TextRankSummarizer(Stage):
             picked, scores, units = self.summarize_doc(doc)
             doc.summary = [units[i].text for i in picked]
             doc.summary_indices = picked
-            doc.meta[SCORES_KEY] = [round(scores[i], 4) for i in picked]
+            doc.summary_scores = [round(scores[i], 4) for i in picked]
         return docs
 
 
