@@ -128,8 +128,11 @@ def rank_sentences(bags: Sequence[Sequence[str]], similarity: str = "tfidf",
     return score, sim
 
 
-def select(scores: np.ndarray, sim: np.ndarray, k: int, mmr: float = 1.0) -> list[int]:
-    """Greedy MMR: ``mmr`` = 1 is plain top-k; lower trades score for novelty.
+def select(scores: np.ndarray, sim: np.ndarray, k: int, mmr: float = 1.0,
+           keys: Sequence[str] | None = None) -> list[int]:
+    """Greedy MMR: ``mmr`` = 1 is plain top-k; lower trades score for novelty. A sentence
+    whose ``keys`` entry (its text) equals a picked one's is never picked too, so a
+    repeated sentence appears once (and fewer than ``k`` come back if too few differ).
 
     Returns indices in original (ascending) order.
     """
@@ -138,12 +141,16 @@ def select(scores: np.ndarray, sim: np.ndarray, k: int, mmr: float = 1.0) -> lis
     chosen: list[int] = []
     free = np.ones(n, dtype=bool)
     red = np.zeros(n)  # max similarity to a chosen sentence, kept up to date
-    while len(chosen) < k:
+    while len(chosen) < k and free.any():
         val = scores if not chosen or mmr >= 1.0 else mmr * scores - (1 - mmr) * red
         val = np.where(free, val, -np.inf)
         best = int(np.argmax(val))  # ties: the earlier sentence
         chosen.append(best)
         free[best] = False
+        if keys is not None:
+            for j in range(n):
+                if free[j] and keys[j] == keys[best]:
+                    free[j] = False
         if sim.size:
             red = np.maximum(red, sim[:, best])
     return sorted(chosen)

@@ -353,3 +353,13 @@ def test_train_pairs_missing_field_names_the_fix(write):
     with pytest.raises(InputError, match="fields are: document, lead. Pass --summary-field"):
         read_pairs(p)
     assert read_pairs(p, summary_field="lead") == [("가", "나")]
+
+
+def test_a_repeated_sentence_is_picked_once():
+    # an article that repeats its key sentence (a wire copy, a pull quote): MMR alone
+    # (similarity scaled by the matrix's largest value) let both copies in
+    text = "\n".join([ARTICLE[0], ARTICLE[1], ARTICLE[3], ARTICLE[1], *ARTICLE[4:]])
+    for pw in (0.0, 0.3):
+        doc = nlp(n=5, position_weight=pw)(text)
+        assert len(set(doc.summary)) == len(doc.summary) == min(5, len(set(ARTICLE)) - 1)
+        assert doc.summary.count(ARTICLE[1]) == 1

@@ -161,7 +161,8 @@ class TextRankSummarizer(Stage):
                                      self.position_weight, self.position_decay,
                                      self.min_similarity)
         k = count_for(len(units), self.n, self.ratio)
-        return select(scores, sim, k, self.mmr), [float(s) for s in scores], units
+        keys = [" ".join(u.text.split()) for u in units]
+        return select(scores, sim, k, self.mmr, keys), [float(s) for s in scores], units
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
         for doc in docs:
