@@ -795,7 +795,6 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
           --label-column label --label-map 0=negative,1=positive --plot cm.png
       kotext evaluate models/my-model test.csv --json metrics.json
     """
-    import json as _json
 
     from .errors import InputError
     from .evaluate import classification_report, format_report, plot_confusion
@@ -826,13 +825,7 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     rep = classification_report(ds.labels, preds, labels)
     rep["model"] = str(model)
     rep["data"] = str(data)
-    if json_out == "-":
-        click.echo(_json.dumps(rep, ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_report(rep))
-        if json_out:
-            with open(json_out, "w", encoding="utf-8") as f:
-                _json.dump(rep, f, ensure_ascii=False, indent=2)
+    _report(rep, json_out, format_report)
     if plot:
         plot_confusion(rep, plot)
         click.echo(f"confusion matrix drawn to {plot}", err=True)
@@ -869,6 +862,31 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
 
 
 # -- summarization and keywords --------------------------------------------------------------
+def _json_safe(v: Any) -> Any:
+    """NaN (an undefined score, e.g. with no pair covered) as null: JSON has no NaN."""
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_safe(x) for x in v]
+    return v
+
+
+def _report(rep: dict[str, Any], json_out: str | None, as_text) -> None:
+    """A metrics report: as text on stdout, and as JSON to ``--json FILE`` ('-': stdout
+    instead of the text)."""
+    import json
+
+    if json_out == "-":
+        click.echo(json.dumps(_json_safe(rep), ensure_ascii=False, indent=2, allow_nan=False))
+        return
+    click.echo(as_text(rep))
+    if json_out:
+        with open(json_out, "w", encoding="utf-8") as f:
+            json.dump(_json_safe(rep), f, ensure_ascii=False, indent=2, allow_nan=False)
+
+
 def _summary_stages(do_clean: bool) -> list:
     from .registry import create
 
@@ -1106,7 +1124,6 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
       kotext evaluate-summary preds.jsonl --pred-field summary --gold-field reference
       kotext evaluate-summary news.jsonl --text-field body --gold-field summary -n 3 --json m.json
     """
-    import json as _json
 
     from .evaluate.rouge import format_summary_report, rouge, sentence_prf
     from .evaluate.summary_data import is_index_list as _is_index_list
@@ -1185,13 +1202,7 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
         rep["sentences"] = sentence_prf(pred_idx, gold_idx)
     rep["n"] = len(cands)
     rep["data"] = str(data)
-    if json_out == "-":
-        click.echo(_json.dumps(rep, ensure_ascii=False, indent=2))
-        return
-    click.echo(format_summary_report(rep))
-    if json_out:
-        with open(json_out, "w", encoding="utf-8") as f:
-            _json.dump(rep, f, ensure_ascii=False, indent=2)
+    _report(rep, json_out, format_summary_report)
 
 
 @train.command("summarizer", context_settings=CONTEXT)
@@ -1562,7 +1573,6 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
       kotext embed evaluate --model models/vec --similarity kor_ws353.csv \\
           --analogy kor_analogy_semantic.txt --analogy kor_analogy_syntactic.txt
     """
-    import json as _json
 
     from .embeddings import Vectors, evaluate_analogy, evaluate_similarity
 
@@ -1586,13 +1596,7 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
             for s in r["sections"]:
                 lines.append(f"  {s['section']}: {s['correct']}/{s['covered']} "
                              f"(of {s['questions']})")
-    if json_out == "-":
-        click.echo(_json.dumps(results, ensure_ascii=False, indent=2))
-        return
-    click.echo("\n".join(lines))
-    if json_out:
-        with open(json_out, "w", encoding="utf-8") as fh:
-            _json.dump(results, fh, ensure_ascii=False, indent=2)
+    _report(results, json_out, lambda _: "\n".join(lines))
 
 
 @embed.command("plot", context_settings=CONTEXT)

@@ -259,6 +259,13 @@ def test_cli_embed_commands(cli, write, tmp_path):
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert res["similarity"][0]["covered"] == 2 and res["analogy"][0]["questions"] == 1
+    # a set with no question covered: its accuracy is null, not NaN (invalid JSON)
+    none = write("none.txt", "# s\n가가 나나 다다 라라\n")
+    r = cli("embed", "evaluate", "--model", out, "--analogy", none, "--json", tmp_path / "e.json")
+    assert r.exit_code == 0, r.output
+    res = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"),
+                     parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    assert res["analogy"][0]["accuracy"] is None and res["analogy"][0]["covered"] == 0
     r = cli("embed", "plot", "--model", out, "--words", "배우,감독,영화,음악", "-o",
             tmp_path / "p.png")
     assert r.exit_code == 0 and (tmp_path / "p.png").is_file()
