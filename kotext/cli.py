@@ -1353,16 +1353,25 @@ def _vectors_options(f):
 
 
 def _texts(input: str, text_column, encoding, input_format, limit):
-    """Stream the texts of INPUT (never all in memory)."""
+    """Stream the texts of INPUT (never all in memory). A row whose cell holds no text (a
+    JSON object) is an empty text, so the rows keep their numbers, and a note names it."""
     from .io.readers import read, text_of
 
     src = read(input, text_column=text_column, encoding=encoding, input_format=input_format)
 
     def gen():
+        bad: list[str] = []
         for i, row in enumerate(src):
             if limit and i >= limit:
                 break
-            yield text_of(row.get(src.text_key))
+            try:
+                yield text_of(row.get(src.text_key))
+            except KotextError as e:
+                bad.append(f"row {i + 1}: {src.text_key}: {e}")
+                yield ""
+        if bad:
+            click.echo(f"note: {len(bad)} row(s) with no text, left out (first: {bad[0]})",
+                       err=True)
 
     return gen()
 

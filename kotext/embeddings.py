@@ -506,7 +506,7 @@ def detect_format(p: Path) -> str:
 def _bad_file(p: Path, fmt: str, e: BaseException) -> ModelError:
     return ModelError(
         f"{p}: cannot read it as {fmt} vectors ({type(e).__name__}: {e}). The file is damaged "
-        f"or in another format; pass --format "
+        f"or in another format; pass --vectors-format "
         f"{'|'.join(f for f in FORMATS if f not in ('auto', 'kotext'))} if the suffix misleads"
     )
 

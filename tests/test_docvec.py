@@ -128,6 +128,13 @@ def test_similar_docs_command(cli, write, tmp_path):
         r = cli("similar-docs", src, "--text-column", "document", "--query", query,
                 "--model", tmp_path / "v", "--weighting", "mean")
         assert r.exit_code == 2 and why in r.output and not r.stdout.strip(), r.output
+    # a row whose field is a JSON object: left out with a note, the other rows keep numbers
+    src = write("c.jsonl", '{"body": "영화 음악"}\n{"body": {"a": 1}}\n{"body": "배우 연기"}\n')
+    r = cli("similar-docs", src, "--text-field", "body", "--query", "배우 연기",
+            "--model", tmp_path / "v", "-n", "1", "--weighting", "mean")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.split("\t")[1:] == ["3", "배우 연기\n"]
+    assert "1 row(s) with no text, left out (first: row 2: body: a JSON object" in r.stderr
 
 
 def test_common_components_found_and_removed():

@@ -75,7 +75,7 @@ class DocVectors(Stage):
                 raise ConfigError(
                     f"docvec weighting tfidf needs document frequencies, which {self.vectors} "
                     f"lacks (vectors from `kotext embed train` record them); use weighting "
-                    f"'mean' or 'sif'")
+                    f"'mean'{', or sif' if vec.counts is not None else ''}")
             idf = np.log((1.0 + n_docs) / (1.0 + df.astype(np.float64))) + 1.0
             self._weights = idf.astype(np.float32)
             self._oov_weight = float(np.log(1.0 + n_docs) + 1.0)
