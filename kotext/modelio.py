@@ -114,15 +114,26 @@ def check_output_folder(folder: str | os.PathLike) -> Path:
         raise UsageError(f"-o {folder}: the current folder (or one above it); the model "
                          f"replaces its -o folder, so give it one of its own, e.g. "
                          f"-o models/my-model")
-    if folder.is_dir() and not (folder / "config.json").is_file():
+    if folder.is_dir() and not _kotext_model(folder):
         names = sorted(p.name for p in folder.iterdir())
         if names:
             more = ", ..." if len(names) > 5 else ""
             raise UsageError(
-                f"-o {folder} holds other files ({', '.join(names[:5])}{more}) and no model; "
-                f"the model replaces the whole folder. Give a new or empty folder, e.g. "
-                f"-o {folder / 'my-model'}")
+                f"-o {folder} holds other files ({', '.join(names[:5])}{more}) and no kotext "
+                f"model; the model replaces the whole folder. Give a new or empty folder, "
+                f"e.g. -o {folder / 'my-model'}")
     return folder
+
+
+def _kotext_model(folder: Path) -> bool:
+    """A folder kotext wrote a model into: its config.json says so (or, for fine-tuned
+    transformers, it has kotext's training.json beside transformers' config.json). Any
+    other config.json (an app's, a project's) does not make a folder safe to replace."""
+    try:
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(cfg, dict) and ("kotext" in cfg or (folder / "training.json").is_file())
 
 
 class ModelWriter:

@@ -251,7 +251,7 @@ def test_model_output_folder_never_replaces_other_files(cli, write, tmp_path, mo
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("내 메모", encoding="utf-8")
-    for out, why in [(mine, "holds other files (notes.txt) and no model"),
+    for out, why in [(mine, "holds other files (notes.txt) and no kotext model"),
                      (f, "a file, not a folder")]:
         r = cli("train", "classifier", "--train", f, "--label-column", "label", "-o", out)
         assert r.exit_code == 2 and why in r.output, r.output
@@ -261,8 +261,19 @@ def test_model_output_folder_never_replaces_other_files(cli, write, tmp_path, mo
         ModelWriter(mine)  # the same check for Python callers
     (tmp_path / "empty").mkdir()
     assert check_output_folder(tmp_path / "empty") == tmp_path / "empty"
-    (mine / "config.json").write_text("{}", encoding="utf-8")  # a model folder: retrain over it
+    # a config.json kotext did not write (an app's, a project's) does not make it a model
+    (mine / "config.json").write_text('{"app": 1}', encoding="utf-8")
+    with pytest.raises(UsageError, match="no kotext model"):
+        check_output_folder(mine)
+    # a kotext model folder (or a fine-tuned transformer with kotext's training.json)
+    (mine / "config.json").write_text('{"kotext": {"format": 1}}', encoding="utf-8")
     assert check_output_folder(mine) == mine
+    (tmp_path / "bart").mkdir()
+    (tmp_path / "bart" / "config.json").write_text('{"model_type": "bart"}', encoding="utf-8")
+    with pytest.raises(UsageError, match="no kotext model"):
+        check_output_folder(tmp_path / "bart")
+    (tmp_path / "bart" / "training.json").write_text("{}", encoding="utf-8")
+    assert check_output_folder(tmp_path / "bart") == tmp_path / "bart"
     monkeypatch.chdir(mine)  # but never the folder one works in, nor one above it
     with pytest.raises(UsageError, match="the current folder"):
         check_output_folder(".")
