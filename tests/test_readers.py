@@ -307,3 +307,15 @@ def test_text_of_lists_and_objects():
         text_of({"a": 1, "b": 2})
     with pytest.raises(InputError, match="a list holding lists or objects"):
         text_of(["가", ["나"]])
+
+
+def test_jsonl_lone_surrogates_become_replacement_characters(write):
+    # JSON can spell half of a UTF-16 pair (\ud800); no encoding can write it, so the run
+    # stopped (classify) or crashed (train). Pairs stay one character.
+    f = write("s.jsonl", '{"text": "bad \\ud800 x", "id": "\\udfff"}\n'
+                         '{"text": "웃음 \\ud83d\\ude00", "tags": ["\\ud83d"]}\n')
+    rows = list(read(str(f)))
+    assert rows[0] == {"text": "bad \ufffd x", "id": "\ufffd"}
+    assert rows[1] == {"text": "웃음 😀", "tags": ["\ufffd"]}
+    g = write("s.json", '[{"text": "a\\ud800"}]')
+    assert list(read(str(g))) == [{"text": "a\ufffd"}]

@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 import math
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -41,6 +42,23 @@ _SUFFIX = {".txt": "txt", ".text": "txt", ".csv": "csv", ".tsv": "tsv", ".tab": 
            ".pq": "parquet"}
 TEXT_COLUMN_GUESSES = ("text", "document", "review", "content", "body", "sentence", "comment")
 ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
+
+
+# JSON may spell a UTF-16 surrogate as an escape (\ud83d\ude00 is one emoji); a lone one
+# is not a character, and no output encoding can write it
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(v: Any) -> Any:
+    """Lone surrogates in decoded JSON replaced with U+FFFD, as a decoder does bad bytes."""
+    if isinstance(v, str):
+        return _LONE_SURROGATE.sub("\ufffd", v)
+    if isinstance(v, dict):
+        return {k: _no_lone_surrogates(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_no_lone_surrogates(x) for x in v]
+    return v
 
 
 def format_of(path: str | Path) -> str | None:
@@ -291,6 +309,8 @@ class Source:
                 items = json.loads(text)
             except json.JSONDecodeError:
                 items = None
+            if items is not None and _SURROGATE_ESCAPE.search(text):
+                items = _no_lone_surrogates(items)
             if isinstance(items, list):
                 for i, obj in enumerate(items):
                     if isinstance(obj, dict):
@@ -310,6 +330,8 @@ class Source:
             except json.JSONDecodeError as e:
                 yield {ERROR_KEY: f"line {i}: not valid JSON ({e.msg})"}
                 continue
+            if _SURROGATE_ESCAPE.search(line):
+                obj = _no_lone_surrogates(obj)
             if not isinstance(obj, dict):
                 yield {ERROR_KEY: f"line {i}: expected a JSON object, got {type(obj).__name__}"}
                 continue
