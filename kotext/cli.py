@@ -721,11 +721,17 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
             lo, hi = (int(x) for x in v.split(","))
         except ValueError:
             raise UsageError(f"{opt} {v!r}: give LO,HI, e.g. 1,3 (0,0 turns them off)") from None
+        if not 0 <= lo <= hi:
+            raise UsageError(f"{opt} {v!r}: LO,HI with 0 <= LO <= HI, e.g. 1,3 (0,0 turns "
+                             f"them off)")
         return (lo, hi)
 
     params = {k: v for k, v in {"C": C, "char_ngrams": pair(char_ngrams, "--char-ngrams"),
                                 "morph_ngrams": pair(morph_ngrams, "--morph-ngrams"),
                                 "bits": bits}.items() if v is not None}
+    if params.get("char_ngrams", (1, 1))[1] == 0 == params.get("morph_ngrams", (1, 1))[1]:
+        raise UsageError("--char-ngrams 0,0 and --morph-ngrams 0,0 leave the model no "
+                         "features: keep one of them")
     if method not in ("gru", "lstm") and (vectors or hidden or threads is not None):
         raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
     if (members is not None) != (method == "ensemble"):

@@ -67,6 +67,12 @@ class HashedNgrams:
                  bits: int = 22, morph_tags: bool = True, max_chars: int = 5000):
         self.char_ngrams = tuple(char_ngrams)
         self.morph_ngrams = tuple(morph_ngrams)
+        for name, (lo, hi) in (("char_ngrams", self.char_ngrams),
+                               ("morph_ngrams", self.morph_ngrams)):
+            if not 0 <= lo <= hi:
+                raise ValueError(f"{name} {lo},{hi}: need 0 <= lo <= hi (0,0 turns them off)")
+        if not (self.char_ngrams[1] or self.morph_ngrams[1]):
+            raise ValueError("char_ngrams and morph_ngrams are both off: no features")
         self.bits = bits
         self.morph_tags = morph_tags
         self.max_chars = max_chars

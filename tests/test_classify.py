@@ -322,3 +322,18 @@ def test_eval_labels_the_training_data_lacks_are_named(cli, write):
             "-o", tr.parent / "m")
     assert r.exit_code == 2 and "labels the training data does not have: 'neu' (1 rows)" \
         in r.output and "training on" not in r.output
+
+
+def test_ngram_ranges_are_checked(cli, write):
+    # a backwards range silently turned character n-grams off; both off left no features
+    from kotext.features import HashedNgrams
+
+    f = write("tr.csv", "text,label\n좋다,1\n나쁘다,0\n")
+    for args, why in [(["--char-ngrams", "3,1"], "0 <= LO <= HI"),
+                      (["--char-ngrams", "0,0", "--morph-ngrams", "0,0"], "no features")]:
+        r = cli("train", "classifier", "--train", f, "--label-column", "label", *args,
+                "-o", f.parent / "m")
+        assert r.exit_code == 2 and why in r.output, r.output
+    with pytest.raises(ValueError, match="need 0 <= lo <= hi"):
+        HashedNgrams(morph_ngrams=(2, 1))
+    assert HashedNgrams(char_ngrams=(0, 0)).needs_tokens
