@@ -8,6 +8,8 @@ have held out (each trained on the same file with the same ``--val-fraction`` an
 
 from __future__ import annotations
 
+from collections import Counter
+
 import shutil
 import time
 from collections.abc import Callable
@@ -23,6 +25,10 @@ from .card import command_line
 from .data import LabeledData, stratified_split
 
 RUNTIME = {"num_workers", "sentences"}
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
 def _same_preprocess(a: list[dict], b: list[dict]) -> bool:
@@ -79,6 +85,14 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
                 f"are fitted on held-out rows, so every member must be trained on this file "
                 f"with --val-fraction {val_fraction} --seed {seed} and without --refit"
             )
+        counts = Counter(data.labels)
+        if t.get("rows", len(data.labels)) != len(data.labels) or \
+                dict(t.get("counts", counts)) != dict(counts):
+            raise UsageError(
+                f"{f}: trained on {t.get('rows')} rows ({_counts(t.get('counts', {}))}), but "
+                f"this file has {len(data.labels)} ({_counts(counts)}): another file, or other "
+                f"--limit/--label-map. Its training rows could be among the held-out rows the "
+                f"weights are fitted on; train every member on this file")
     unknown = sorted(set(data.labels) - set(labels))
     if unknown:
         raise InputError(f"labels {unknown[:5]} are not among the members' ({', '.join(labels)})")
