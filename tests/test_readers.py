@@ -319,3 +319,69 @@ def test_jsonl_lone_surrogates_become_replacement_characters(write):
     assert rows[1] == {"text": "웃음 😀", "tags": ["\ufffd"]}
     g = write("s.json", '[{"text": "a\\ud800"}]')
     assert list(read(str(g))) == [{"text": "a\ufffd"}]
+
+
+def test_jsonl_columns_from_the_first_records_not_the_first_line(write):
+    # a junk first line, a text field missing from the first record, keys that appear
+    # later: the columns are those of the first records together (junk dropped them all)
+    f = write("d.jsonl", 'garbage\n{"id": "001", "title": "t"}\n'
+                         '{"id": "002", "body": "본문", "lang": "ko"}\n')
+    src = read(str(f), text_column="body")
+    assert src.columns == ["id", "title", "body", "lang"] and src.text_key == "body"
+    got = list(src)
+    assert ERROR_KEY in got[0] and got[2]["body"] == "본문"
+
+
+def test_files_without_the_text_column_are_named(write, tmp_path):
+    # a folder mixing a .txt and a CSV with another text column: the CSV's rows came out
+    # with empty text, its columns dropped
+    write("d/a.txt", "첫 텍스트\n")
+    write("d/b.csv", "id,document\n001,문서\n")
+    with pytest.raises(InputError, match=r"b\.csv: no column 'text' \(its columns: id, "
+                                         r"document\)"):
+        read(str(tmp_path / "d"))
+    # the same text column: every file's other columns are kept
+    write("e/a.csv", "id,text\n1,가\n")
+    write("e/b.csv", "text,author\n나,철수\n")
+    src = read(str(tmp_path / "e"))
+    assert src.columns == ["source", "id", "text", "author"]
+    assert [r.get("author") for r in src] == [None, "철수"]
+
+
+def test_hidden_folders_are_not_read(write, tmp_path):
+    write("d/a.csv", "id,text\n1,가\n")
+    write("d/.ipynb_checkpoints/a-checkpoint.csv", "id,text\n1,가\n")
+    assert len(rows(tmp_path / "d")) == 1
+
+
+def test_csv_headers_as_excel_and_macos_write_them(write):
+    # blank lines before the header; NFD names; trailing empty columns; a repeated name
+    f = write("a.csv", unicodedata.normalize("NFD", "\r\n번호,내용,,\r\n1,좋은 영화,,\r\n"))
+    with pytest.warns(KotextWarning, match="renamed: unnamed_3, unnamed_4"):
+        src = read(str(f), text_column=unicodedata.normalize("NFD", "내용"))
+        got = list(src)
+    assert src.columns == ["번호", "내용", "unnamed_3", "unnamed_4"]
+    assert list(got[0]) == ["번호", "내용", "unnamed_3", "unnamed_4"]  # the names as NFC
+    assert text_of(got[0]["내용"]) == "좋은 영화"
+    g = write("b.csv", "id,text,id\n1,가,2\n")
+    with pytest.warns(KotextWarning, match="'id' -> id_2"):
+        assert rows(g) == [{"id": "1", "text": "가", "id_2": "2"}]
+
+
+def test_one_column_csv_blank_line_is_an_empty_cell(write):
+    # Excel writes an empty cell of a one-column sheet as a blank line: rows in = rows out
+    f = write("a.csv", "review\r\n좋아요\r\n\r\n별로\r\n")
+    assert [r["review"] for r in rows(f)] == ["좋아요", "", "별로"]
+    g = write("b.csv", "id,text\n1,가\n\n2,나\n")  # several columns: not a record
+    assert len(rows(g)) == 2
+
+
+def test_parquet_text_stored_as_bytes_is_decoded(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"id": ["1", "2"], "text": pa.array(
+        ["좋은 영화".encode(), b"\xff\xfe"], pa.binary())}), p)
+    got = rows(p)
+    assert got[0]["text"] == "좋은 영화" and got[1]["text"] == b"\xff\xfe"

@@ -41,6 +41,7 @@ _SUFFIX = {".txt": "txt", ".text": "txt", ".csv": "csv", ".tsv": "tsv", ".tab": 
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
            ".pq": "parquet"}
 TEXT_COLUMN_GUESSES = ("text", "document", "review", "content", "body", "sentence", "comment")
+HEAD_ROWS, HEAD_CHARS = 1000, 8_000_000  # rows read ahead to learn the columns
 ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
 
 
@@ -59,6 +60,26 @@ def _no_lone_surrogates(v: Any) -> Any:
     if isinstance(v, list):
         return [_no_lone_surrogates(x) for x in v]
     return v
+
+
+def _header_names(header: list[str], name: str) -> list[str]:
+    """Column names as NFC (macOS writes NFD); a blank one (Excel's trailing empty columns)
+    becomes ``unnamed_N``, a repeated one ``NAME_2``, with a note."""
+    out: list[str] = []
+    renamed = []
+    for i, h in enumerate(header, 1):
+        h = nfc(h.strip())
+        new = h or f"unnamed_{i}"
+        k = 2
+        while new in out:
+            new, k = f"{h or 'unnamed'}_{k}", k + 1
+        if new != h:
+            renamed.append(f"{h!r} -> {new}" if h else new)
+        out.append(new)
+    if renamed:
+        warnings.warn(f"{name}: blank or repeated column names in the header, renamed: "
+                      f"{', '.join(renamed)}", KotextWarning, stacklevel=3)
+    return out
 
 
 def format_of(path: str | Path) -> str | None:
@@ -114,7 +135,7 @@ class Source:
                  input_format: str | None = None, whole_file: bool = False,
                  quoting: str = "auto", split: str | None = None):
         self.spec = spec
-        self.text_column = text_column
+        self.text_column = nfc(text_column) if text_column else text_column
         self.encoding = check_encoding(encoding) if encoding else None
         self.input_format = input_format
         self.whole_file = whole_file
@@ -144,8 +165,9 @@ class Source:
             if (p / "dataset_info.json").is_file() or (p / "state.json").is_file() \
                     or (p / "dataset_dict.json").is_file():
                 return  # a datasets folder (save_to_disk)
+            # hidden files and folders (.ipynb_checkpoints, .git) are not data
             files = sorted(f for f in p.rglob("*") if f.is_file() and format_of(f)
-                           and not f.name.startswith("."))
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
             if not files:
                 raise InputError(
                     f"{spec}: the folder has no .txt, .csv, .tsv, .jsonl or .parquet files"
@@ -257,16 +279,15 @@ class Source:
             kw["quoting"] = csv.QUOTE_NONE
         reader = csv.reader(f, strict=True, **kw)
         try:
-            header = next(reader, None)
+            header: list[str] | None = []
+            while header == []:  # blank lines before the header
+                header = next(reader, None)
         except csv.Error as e:
             raise InputError(f"{name}: cannot read the header row ({e})") from None
         if header is None:
             return
-        header = [h.strip() for h in header]
+        header = _header_names(header, name)
         self._header = header
-        if len(set(header)) != len(header):
-            dup = sorted({h for h in header if header.count(h) > 1})
-            raise InputError(f"{name}: duplicate column name(s) {', '.join(dup)} in the header")
         n = len(header)
         start_line = reader.line_num
         while True:
@@ -280,9 +301,12 @@ class Source:
                     f"never closed swallows the rest of the file. Fix the quote, or read quotes "
                     f"as text with --quoting none."
                 ) from None
-            if not fields:  # a blank line in CSV is not a record
-                start_line = reader.line_num
-                continue
+            if not fields:
+                if n == 1:  # one column: Excel writes an empty cell as a blank line
+                    fields = [""]
+                else:  # otherwise a blank line is not a record
+                    start_line = reader.line_num
+                    continue
             row = dict(zip(header, fields))
             if len(fields) != n:
                 for h in header[len(fields):]:
@@ -338,15 +362,26 @@ class Source:
             yield obj
 
     def _rows_parquet(self, path: Path, add_source: bool) -> Iterator[dict]:
+        import pyarrow as pa
         import pyarrow.parquet as pq
+
+        def pa_binary(t) -> bool:
+            return pa.types.is_binary(t) or pa.types.is_large_binary(t)
 
         try:
             pf = pq.ParquetFile(path)
         except Exception as e:
             raise InputError(f"{path}: not a readable parquet file ({e})") from None
+        binary = {f.name for f in pf.schema_arrow if pa_binary(f.type)}
         for batch in pf.iter_batches(batch_size=4096):
             for row in batch.to_pylist():
                 row = {k: _clean_value(v) for k, v in row.items()}
+                for k in binary:  # text stored as bytes: UTF-8, as Arrow strings are
+                    if isinstance(row.get(k), bytes):
+                        try:
+                            row[k] = row[k].decode("utf-8")
+                        except UnicodeDecodeError:
+                            pass  # not text: kept as bytes (an error if it is the text)
                 yield _with_source(str(path), row) if add_source else row
 
     def _rows_dataset(self) -> Iterator[dict]:
@@ -401,25 +436,60 @@ class Source:
 
     # -- public ------------------------------------------------------------------------
     def open(self) -> Source:
-        """Read the first row to learn the columns and check the text column."""
+        """Read the first rows (and each file's header) to learn the columns, and check
+        the text column."""
         rows = self._all_rows()
-        first = next(rows, None)
-        if first is None:  # no rows: still check the column against a CSV header
+        head: list[dict] = []
+        size = 0
+        for row in rows:  # JSONL records may differ in keys, and a first line be junk
+            head.append(row)
+            size += sum(len(v) for v in row.values() if isinstance(v, str))
+            if len(head) >= HEAD_ROWS or size > HEAD_CHARS:
+                break
+        columns: dict[str, None] = {}
+        for row in head:
+            columns.update(dict.fromkeys(row))
+        files = {p: self._file_columns(p) for p in self.files} if len(self.files) > 1 else {}
+        for cols in files.values():
+            columns.update(dict.fromkeys(cols or ()))
+        columns.pop(ERROR_KEY, None)
+        if not head and not files:  # no rows: still check the column against a CSV header
             self.columns = self._header or [self.text_column or "text"]
             self.text_key = self._pick_text_column() if self._header else self.columns[0]
             self._first_rows = iter(())
             return self
-        self.columns = [c for c in first if c != ERROR_KEY]
-        if ERROR_KEY in first and not self.columns:
-            self.columns = [self.text_column or "text"]
+        self.columns = list(columns) or [self.text_column or "text"]
         self.text_key = self._pick_text_column()
-
-        def chain():
-            yield first
-            yield from rows
-
-        self._first_rows = chain()
+        for path, cols in files.items():  # a table without the text column: say so now
+            if cols is not None and self.text_key not in cols:
+                raise InputError(
+                    f"{path}: no column '{self.text_key}' (its columns: {', '.join(cols)}), "
+                    f"which the other files have as their text. Give files with the same "
+                    f"columns, or run them one at a time")
+        self._first_rows = itertools.chain(head, rows)
         return self
+
+    def _file_columns(self, path: Path) -> list[str] | None:
+        """A CSV/TSV/parquet/txt file's columns (None for JSONL, whose records differ)."""
+        fmt = self._format(path)
+        if fmt == "jsonl":
+            return None
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                return list(pq.ParquetFile(path).schema_arrow.names)
+            except Exception as e:
+                raise InputError(f"{path}: not a readable parquet file ({e})") from None
+        self._header = None
+        rows = self._rows_file(path, False)
+        try:
+            first = next(rows, None)
+        finally:
+            rows.close()
+        if self._header is not None:  # CSV/TSV (also a UTF-16 .txt read as a table)
+            return list(self._header)
+        return ["text"] if fmt == "txt" else [k for k in first or () if k != ERROR_KEY]
 
     def _pick_text_column(self) -> str:
         cols = self.columns
