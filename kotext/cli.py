@@ -119,14 +119,15 @@ def _model_folder(ctx, param, value):
         raise click.BadParameter(str(e).removeprefix("-o ")) from None
 
 
-def _run_identity(source, pipeline) -> dict[str, Any]:
+def _run_identity(source, pipeline, token_format: str = "text") -> dict[str, Any]:
     """What a --resume must find unchanged: each input file (resolved) with its size (None
-    for stdin and datasets, which cannot be checked) and the stages' settings (not the batch
-    size or thread counts, which change no output)."""
+    for stdin and datasets, which cannot be checked), the text column, the token format and
+    the stages' settings (not the batch size or thread counts, which change no output)."""
     inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in source.files] \
         if source.files else None
     stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
               for name, cfg in pipeline.to_config()["stages"].items()}
+    stages["(input)"] = {"text_column": source.text_key, "token_format": token_format}
     return {"input": inputs, "settings": stages}
 
 
@@ -167,7 +168,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     text_key = names[OUTPUT_TEXT_KEY.get(fields[-1], "clean_text")] if fields else source.text_key
     if line_format is not None:
         line_format = line_format(names, source.text_key)
-    identity = _run_identity(source, pipeline)
+    identity = _run_identity(source, pipeline, token_format)
     _not_an_input(output, identity)
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
                     text_key=text_key, line_format=line_format, source=identity)

@@ -149,7 +149,9 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                         writer.write_rows(out_rows)
                         stats.rows += len(out_rows)
                         where = (f"; the {stats.skipped_resume + stats.rows} rows before it are "
-                                 f"in {writer.part}: fix the row and run again with --resume"
+                                 f"in {writer.part}: go on past it with --resume --on-error "
+                                 f"skip (the row keeps its place with its error), or fix the "
+                                 f"row and run again from the start"
                                  if writer.path is not None else "")
                         raise KotextError(
                             f"row {row_no}: {doc.error}. Stopped there (--on-error abort){where}."

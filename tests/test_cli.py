@@ -261,6 +261,9 @@ def test_resume_after_interrupt(cli, write, tmp_path):
     # resuming with other stage settings would mix two runs' outputs: refused
     r = cli("run", conf, src, "-o", out, "--resume", "--set", "stages.stop.n=1000")
     assert r.exit_code == 2 and "with other pipeline settings" in r.output
+    # ... or another text column (rows 1-13 cleaned from one column, the rest from another)
+    r = cli("run", conf, src, "-o", out, "--resume", "--text-column", "id")
+    assert r.exit_code == 2 and "with another --text-column" in r.output
     CtrlC.seen = -1000  # the same settings, and no second Ctrl-C
     r = cli("run", conf, src, "-o", out, "--resume")
     assert r.exit_code == 0, r.output

@@ -84,6 +84,10 @@ def _what_changed(then: Any, now: Any) -> str:
         files = ", ".join(f"{Path(p).name} of {n:,} bytes" for p, n in then.get("input") or ())
         return (f"from another input, or the input has changed since (it was "
                 f"{files or 'not a file'})")
+    was = (then.get("settings") or {}).get("(input)")
+    if was and was != (now.get("settings") or {}).get("(input)"):
+        return (f"with another --text-column or --token-format (it was "
+                f"{was['text_column']!r}, {was['token_format']})")
     return "with other pipeline settings (model or stage options)"
 
 
