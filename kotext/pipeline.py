@@ -51,6 +51,14 @@ def _error_text(stage: Stage, exc: BaseException) -> str:
     return f"{stage.name}: {msg}"
 
 
+def _batch_size(value: Any, name: str) -> int:
+    """A positive whole number (0 wrote nothing at all, -1 crashed in islice)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"pipeline {name} = {value!r}: give a whole number of documents, "
+                          f"1 or more (default {BATCH_SIZE})")
+    return value
+
+
 class Pipeline:
     """Stages run in order on each batch of documents.
 
@@ -61,7 +69,7 @@ class Pipeline:
     def __init__(self, stages: Iterable[Stage], batch_size: int = BATCH_SIZE,
                  source: Path | None = None):
         self.stages: list[Stage] = list(stages)
-        self.batch_size = batch_size
+        self.batch_size = _batch_size(batch_size, "batch_size")
         self.source = source
         seen: set[str] = set()
         for i, st in enumerate(self.stages):
@@ -154,7 +162,7 @@ class Pipeline:
                 stages.append(registry.create(factory, name=name, **scfg))
             except ConfigError as e:
                 raise ConfigError(f"{where}{e}") from None
-        return cls(stages, batch_size=int(pipe_cfg.get("batch_size", BATCH_SIZE)), source=source)
+        return cls(stages, batch_size=pipe_cfg.get("batch_size", BATCH_SIZE), source=source)
 
     def to_config(self) -> dict[str, Any]:
         stages: dict[str, Any] = {}
@@ -233,7 +241,7 @@ class Pipeline:
         """
         if on_error not in ("raise", "record"):
             raise ValueError("on_error must be 'raise' or 'record'")
-        bs = batch_size or self.batch_size
+        bs = self.batch_size if batch_size is None else _batch_size(batch_size, "batch_size")
         if n_process <= 1:
             # Measured: a background thread for batches made end-to-end runs slower (GIL
             # contention with Kiwi's result thread), so batches run in the caller's thread.

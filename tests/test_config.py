@@ -109,3 +109,12 @@ def test_pipeline_file_saved_by_notepad(tmp_path, encoding):
     f.write_bytes(b"\x80\x00 binary")
     with pytest.raises(ConfigError, match="cannot read this pipeline file as text"):
         kotext.load(f)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"big"', "1.5"])
+def test_batch_size_must_be_a_positive_whole_number(cli, write, value):
+    # 0 wrote a header and no rows (exit 0); -1 and "big" were tracebacks
+    conf = write("p.toml", f'[pipeline]\nstages = ["clean"]\nbatch_size = {value}\n'
+                           '[stages.clean]\nfactory = "clean.v1"\n')
+    r = cli("validate", conf)
+    assert r.exit_code == 2 and "batch_size" in r.output and "1 or more" in r.output
