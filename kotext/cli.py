@@ -41,6 +41,10 @@ class KotextGroup(click.Group):
         except BrokenPipeError:  # `kotext ... | head`
             sys.stderr.close()
             sys.exit(0)
+        except KeyboardInterrupt:  # Ctrl-C: the shell's 130, not 1 ("some rows failed")
+            click.echo("\nkotext: interrupted (a run writing -o FILE keeps FILE.part: the same "
+                       "command with --resume continues it)", err=True)
+            sys.exit(130)
 
 
 @click.group(cls=KotextGroup, context_settings=CONTEXT)
