@@ -341,12 +341,15 @@ def test_second_writer_to_the_same_output_is_refused(tmp_path):
     ("o.json", r"writes JSON Lines.*\.jsonl"),
     ("o.xlsx", r"unknown output type \.xlsx.*--output-encoding utf-8-sig"),
     ("o.csv.gz", r"uncompressed files; write o\.csv"),
+    ("outdir", r"is a folder: give a file name"),  # was found out after the whole run
 ])
 def test_output_names_that_promise_another_format_are_refused(tmp_path, name, message):
     # they were written as plain text (or uncompressed JSONL/CSV) under that name
+    if name == "outdir":
+        (tmp_path / name).mkdir()
     with pytest.raises(UsageError, match=message):
         Writer(tmp_path / name, None, COLS)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ([name] if name == "outdir" else [])
     w = Writer(tmp_path / "o.json", "jsonl", COLS)  # asked for by name: kept
     w.close()
     assert (tmp_path / "o.json").exists()

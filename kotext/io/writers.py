@@ -156,6 +156,9 @@ class Writer:
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
                  line_format=None, source: Any = None):
         self.path = Path(path) if path not in (None, "-") else None
+        if self.path is not None and self.path.is_dir():
+            raise UsageError(f"-o {self.path} is a folder: give a file name, e.g. -o "
+                             f"{self.path / 'out.csv'}")
         if self.path is not None and self.path.suffix.lower() == ".gz":
             raise UsageError(f"-o {self.path}: kotext writes uncompressed files; write "
                              f"{self.path.with_suffix('').name} and compress it afterwards")
