@@ -51,6 +51,11 @@ def _error_text(stage: Stage, exc: BaseException) -> str:
     return f"{stage.name}: {msg}"
 
 
+# Fields computed from doc.text: a stage that rewrites the text must come before them.
+TEXT_DERIVED = frozenset({"tokens", "sentences", "label", "scores", "summary",
+                          "summary_indices", "keywords", "vector"})
+
+
 def _batch_size(value: Any, name: str) -> int:
     """A positive whole number (0 wrote nothing at all, -1 crashed in islice)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -97,6 +102,15 @@ class Pipeline:
                     f"stage '{st.name}' ({st.factory}) requires {need}, which no earlier stage "
                     f"assigns (stages before it: {before}).{hint}"
                 )
+            if "text" in st.assigns:  # rewriting the text leaves earlier fields behind
+                stale = sorted((have - set(BASE_FIELDS)) & TEXT_DERIVED)
+                if stale:
+                    made = ", ".join(s.name for s in self.stages[: self.stages.index(st)]
+                                     if set(s.assigns) & set(stale))
+                    raise ConfigError(
+                        f"stage '{st.name}' ({st.factory}) rewrites the text after {made} "
+                        f"assigned {', '.join(stale)}, whose offsets and words would then "
+                        f"describe the old text. Put '{st.name}' first.")
             have |= set(st.assigns)
         for i, st in enumerate(self.stages):
             check = getattr(st, "check_pipeline", None)

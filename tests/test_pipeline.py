@@ -143,6 +143,13 @@ def test_out_of_order_fails_at_build_naming_stage_and_need():
     assert "kiwi.v1" in msg  # names the factory that provides tokens
 
 
+def test_cleaning_after_tokenizing_fails_at_build():
+    # the tokens' offsets would point into the text before cleaning
+    with pytest.raises(ConfigError, match=r"stage 'clean' \(clean.v1\) rewrites the text after "
+                                          r"tokenize assigned sentences, tokens.*Put 'clean' first"):
+        Pipeline([create("kiwi.v1", name="tokenize"), create("clean.v1", name="clean")])
+
+
 def test_out_of_order_from_config():
     cfg = {"pipeline": {"stages": ["scorer", "tok"]},
            "stages": {"scorer": {"factory": "test_needs_label.v1"},
