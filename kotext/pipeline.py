@@ -273,15 +273,31 @@ class Pipeline:
         # name, so that workers can import them.
         init = (self.to_config(), registry.factory_modules())
         batches = batched((_as_doc(t) for t in texts), bs)
-        with ctx.Pool(n_process, initializer=_init_worker, initargs=init) as pool:
+        # An executor, not mp.Pool: a worker that dies (e.g. a script without the
+        # `if __name__ == "__main__":` guard, which spawn re-runs in every worker) breaks
+        # it and the parent is told, where a Pool restarted workers forever.
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = ProcessPoolExecutor(n_process, mp_context=ctx, initializer=_init_worker,
+                                   initargs=init)
+        try:
             # A bounded window of batches in flight: memory stays flat, order is kept.
             pending: deque = deque()
             for batch in batches:
-                pending.append(pool.apply_async(worker, (batch,)))
+                pending.append(pool.submit(worker, batch))
                 if len(pending) >= 2 * n_process:
-                    yield from pending.popleft().get()
+                    yield from pending.popleft().result()
             while pending:
-                yield from pending.popleft().get()
+                yield from pending.popleft().result()
+        except BrokenProcessPool:
+            raise RuntimeError(
+                "kotext's worker processes stopped while starting (n_process > 1). Each "
+                "worker runs your script's top level again: put the code that calls "
+                "pipe(..., n_process=...) under `if __name__ == \"__main__\":`, or use "
+                "n_process=1") from None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Guarded:

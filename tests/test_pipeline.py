@@ -254,3 +254,19 @@ def test_failure_upstream_of_the_kiwi_stream_is_not_recorded_as_kiwi_s():
     nlp = Pipeline([Clean(), KiwiTokenizer()])
     with pytest.raises(RuntimeError, match="the reader broke"):
         list(nlp.pipe(texts(), on_error="record"))
+
+
+def test_n_process_in_a_script_without_main_guard_fails_clearly(tmp_path):
+    # spawn re-runs the script in every worker; with mp.Pool the workers died and were
+    # restarted forever (the script never ended)
+    import subprocess
+    import sys
+
+    script = tmp_path / "no_guard.py"
+    script.write_text('import kotext\nnlp = kotext.load("clean")\n'
+                      'print(len(list(nlp.pipe(["가", "나", "다"], n_process=2))))\n',
+                      encoding="utf-8")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert r.returncode != 0
+    assert 'if __name__ == "__main__":' in r.stderr
