@@ -838,8 +838,11 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     rep["data"] = str(data)
     _report(rep, json_out, format_report)
     if plot:
+        Path(plot).parent.mkdir(parents=True, exist_ok=True)
         plot_confusion(rep, plot)
         click.echo(f"confusion matrix drawn to {plot}", err=True)
+    if rep["failed"]:  # as every command: 1 when some rows failed
+        sys.exit(1)
 
 
 @main.command(context_settings=CONTEXT)
@@ -867,6 +870,7 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
     use_color = sys.stdout.isatty() if color is None else color
     click.echo(to_terminal(ex, n=top, color=use_color), color=use_color)
     if html_out:
+        Path(html_out).parent.mkdir(parents=True, exist_ok=True)
         with open(html_out, "w", encoding="utf-8") as f:
             f.write(to_html(ex))
         click.echo(f"written to {html_out}", err=True)
@@ -894,6 +898,7 @@ def _report(rep: dict[str, Any], json_out: str | None, as_text) -> None:
         return
     click.echo(as_text(rep))
     if json_out:
+        Path(json_out).parent.mkdir(parents=True, exist_ok=True)
         with open(json_out, "w", encoding="utf-8") as f:
             json.dump(_json_safe(rep), f, ensure_ascii=False, indent=2, allow_nan=False)
 

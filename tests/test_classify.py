@@ -211,26 +211,45 @@ def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):
     assert rows[0]["kotext_label"] == "positive" and 0.5 < float(rows[0]["score"]) <= 1
 
 
-def test_cli_evaluate_json_and_plot(model_dir, cli, write, tmp_path):
+def test_cli_evaluate_json_and_plot(model_dir, cli, write, tmp_path, monkeypatch):
     f = write("t.tsv", "document\tlabel\n" + "".join(f"{t}\t{'1' if y == 'positive' else '0'}\n"
                                                    for t, y in zip(TEXTS, LABELS)))
+    # into folders that do not exist yet (a traceback after all the predicting)
     res = cli("evaluate", model_dir, f, "--text-column", "document", "--label-map",
-              "0=negative,1=positive", "--json", tmp_path / "m.json", "--plot", tmp_path / "c.png")
+              "0=negative,1=positive", "--json", tmp_path / "new" / "m.json",
+              "--plot", tmp_path / "new2" / "c.png")
     assert res.exit_code == 0, res.output
     assert "accuracy" in res.stdout and "confusion matrix" in res.stdout
-    rep = json.loads((tmp_path / "m.json").read_text("utf-8"))
+    rep = json.loads((tmp_path / "new" / "m.json").read_text("utf-8"))
     assert rep["n"] == len(TEXTS) and sum(map(sum, rep["confusion_matrix"])) == len(TEXTS)
-    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "new2" / "c.png").read_bytes()[:4] == b"\x89PNG"
+    # a row whose prediction failed: counted as wrong, and exit 1 as in every command
+    from kotext.stages.clean import Clean
+
+    real = Clean.clean_text
+
+    def clean_text(self, text):
+        if "지루" in text:
+            raise ValueError("boom")
+        return real(self, text)
+
+    monkeypatch.setattr(Clean, "clean_text", clean_text)
+    res = cli("evaluate", model_dir, f, "--text-column", "document", "--label-map",
+              "0=negative,1=positive")
+    failed = sum("지루" in t for t in TEXTS)
+    assert failed and res.exit_code == 1, res.output
+    assert f"{failed} rows failed, counted as wrong" in res.stdout
     res = cli("evaluate", model_dir, f, "--text-column", "document")
     assert res.exit_code == 2
     assert "--label-map 0=negative,1=positive (check the pairing)" in res.output
 
 
 def test_cli_explain(model_dir, cli, tmp_path):
-    res = cli("explain", "배우 연기가 최고였다", "--model", model_dir, "--html", tmp_path / "e.html")
+    res = cli("explain", "배우 연기가 최고였다", "--model", model_dir, "--html",
+              tmp_path / "new" / "e.html")
     assert res.exit_code == 0
     assert res.stdout.startswith("positive") and "toward positive" in res.stdout
-    page = (tmp_path / "e.html").read_text("utf-8")
+    page = (tmp_path / "new" / "e.html").read_text("utf-8")
     assert "<span" in page and "최고" in page
 
 
@@ -313,6 +332,11 @@ def test_report_counts_failed_rows_as_misses():
     assert rep["macro_f1"] == pytest.approx((2 / 3 + 0.5) / 2)  # as scikit-learn's f1_score
     assert rep["accuracy"] == 0.5 and rep["failed"] == 2
     assert "(n = 6; 2 rows failed, counted as wrong)" in format_report(rep)
+    # a model label this data neither has nor gets stays out of the average (it counted
+    # as F1 0: 0.53 where scikit-learn says 0.80)
+    rep3 = classification_report(gold, pred, ["neg", "neutral", "pos"])
+    assert rep3["macro_f1"] == pytest.approx(rep["macro_f1"])
+    assert rep3["per_class"]["neutral"]["support"] == 0
 
 
 def test_eval_labels_the_training_data_lacks_are_named(cli, write):

@@ -23,6 +23,7 @@ def classification_report(gold: Sequence[str], pred: Sequence[str],
     correct = sum(1 for g, p in zip(gold, pred) if g == p)
     gold_counts = Counter(gold)
     per_class = {}
+    seen: list[str] = []
     for lab, i in index.items():
         tp = cm[i][i]
         pred_n = sum(cm[r][i] for r in range(k))
@@ -33,7 +34,11 @@ def classification_report(gold: Sequence[str], pred: Sequence[str],
         rec = tp / gold_n if gold_n else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per_class[lab] = {"precision": prec, "recall": rec, "f1": f1, "support": gold_n}
-    macro = sum(c["f1"] for c in per_class.values()) / k if k else 0.0
+        if gold_n or pred_n:
+            seen.append(lab)
+    # over the labels that occur in the gold or the predictions, as scikit-learn does: a
+    # model's label that this data never has nor gets would count as an F1 of 0
+    macro = sum(per_class[lab]["f1"] for lab in seen) / len(seen) if seen else 0.0
     failed = sum(1 for p in pred if p not in index)
     return {"n": n, "accuracy": correct / n if n else 0.0, "macro_f1": macro,
             "labels": labels, "per_class": per_class, "confusion_matrix": cm,
