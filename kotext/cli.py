@@ -739,6 +739,16 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          "features: keep one of them")
     if method not in ("gru", "lstm") and (vectors or hidden or threads is not None):
         raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
+    if refit and method != "linear":
+        raise UsageError(f"--refit applies to --method linear; a {method} model keeps the "
+                         f"weights of its best validation epoch (an ensemble's members must "
+                         f"not be refit either)")
+    tp = transformer_params or {}
+    for key, low in (("lr", "above 0"), ("weight_decay", "0 or more"),
+                     ("dropout", "0 or more"), ("label_smoothing", "0 or more")):
+        v = tp.get(key)
+        if v is not None and (v <= 0 if key == "lr" else v < 0):
+            raise UsageError(f"--{key.replace('_', '-')} {v}: must be {low}")
     if (members is not None) != (method == "ensemble"):
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
@@ -759,7 +769,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
             params["threads"] = threads
     elif transformer_params:
         raise UsageError(", ".join("--" + k.replace("_", "-") for k in transformer_params)
-                         + " apply to --method transformer only")
+                         + f" apply to --method transformer, gru or lstm, not {method}")
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit)
     eval_data = _labeled(eval_file, text_column, label_column, encoding, label_map,

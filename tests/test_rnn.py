@@ -183,3 +183,15 @@ def test_linear_decay_changes_training_and_constant_keeps_the_rate(tmp_path):
     assert seen[n - 1] > 0 and set(seen[n:]) == {0.01}
     w1, w2 = lin.out.weight.detach(), const.out.weight.detach()
     assert not torch.allclose(w1, w2)
+
+
+def test_cli_refit_and_bad_rates_are_refused(cli, write):
+    # --refit was silently ignored for gru/lstm (the card still said --refit); a negative
+    # learning rate was a torch traceback
+    f = write("tr.csv", "text,label\n좋다,1\n나쁘다,0\n")
+    for args, why in [(["--refit"], "--refit applies to --method linear"),
+                      (["--lr", "-1"], "--lr -1.0: must be above 0"),
+                      (["--weight-decay", "-0.1"], "--weight-decay -0.1: must be 0 or more")]:
+        r = cli("train", "classifier", "--method", "gru", "--train", f, "--label-column",
+                "label", *args, "-o", f.parent / "m")
+        assert r.exit_code == 2 and why in r.output, r.output
