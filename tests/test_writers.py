@@ -353,3 +353,16 @@ def test_output_names_that_promise_another_format_are_refused(tmp_path, name, me
     w = Writer(tmp_path / "o.json", "jsonl", COLS)  # asked for by name: kept
     w.close()
     assert (tmp_path / "o.json").exists()
+
+
+def test_parquet_value_that_does_not_fit_the_schema(tmp_path, monkeypatch):
+    # JSONL ids that are numbers and then text: an ArrowInvalid traceback and a stray part
+    monkeypatch.setattr(Writer, "PARQUET_ROWS", 4)
+    p = tmp_path / "o.parquet"
+    w = Writer(p, None, ["id", "text", "error"])
+    w.write_rows([{"id": i, "text": "가"} for i in range(4)])  # the schema: id is int64
+    with pytest.raises(UsageError, match=r"column 'id': .*int64.*'A4'.*Write \.csv or \.jsonl"):
+        w.write_rows([{"id": "A4", "text": "나"}] * 4)
+        w.close()
+    w.close(ok=False)
+    assert list(tmp_path.iterdir()) == []

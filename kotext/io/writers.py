@@ -65,6 +65,14 @@ def _out_format(path: Path | None) -> str:
     return "text" if fmt == "txt" else fmt
 
 
+def _fits(pa, v: Any, typ) -> bool:
+    try:
+        pa.array([v], type=typ)
+        return True
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+
+
 def _tsv_cell(v: Any) -> str:
     """A TSV cell as it is, as kotext and NSMC-style files read TSV (quotes are text); only
     a cell holding a tab or a line break, which cannot be written bare, is quoted as in CSV
@@ -370,7 +378,14 @@ class Writer:
                     fixed[f.name] = pa.array(vals, type=f.type)
                 except (pa.ArrowInvalid, pa.ArrowTypeError):
                     if not pa.types.is_string(f.type):
-                        raise
+                        self._discard = True  # a parquet part file cannot be resumed
+                        bad = next((v for v in vals if v is not None and
+                                    not _fits(pa, v, f.type)), None)
+                        raise UsageError(
+                            f"column {f.name!r}: the first rows made it {f.type} in the "
+                            f"parquet schema, and a later row holds {bad!r}. Write .csv or "
+                            f".jsonl, which take any value, or make the column's values one "
+                            f"type in the input") from None
                     fixed[f.name] = pa.array([_text_cell(v) for v in vals], type=f.type)
             table = pa.table(fixed, schema=schema)
         self._pq_writer.write_table(table)
@@ -412,7 +427,13 @@ class Writer:
             if self._f.tell() != self._end:
                 os.ftruncate(self._f.fileno(), self._end)
             self._checkpoint()
-        self._flush_parquet()
+        try:
+            self._flush_parquet()
+        except UsageError:  # rows that do not fit the schema: no half-written part file
+            if self._pq_writer is not None:
+                self._pq_writer.close()
+            self.part.unlink(missing_ok=True)
+            raise
         if self._pq_writer is not None:
             self._pq_writer.close()
         elif self.fmt == "parquet" and ok:  # no rows at all: still write a valid file
