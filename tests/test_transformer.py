@@ -397,3 +397,44 @@ def test_cli_bad_input(encoder, tmp_path, cli, write):
     r = cli("train", "classifier", "--train", one, "--lr", "1e-3", "-o", tmp_path / "o")
     assert r.exit_code == 2 and "--lr apply to --method transformer, gru or lstm, not linear" in r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_resumed_run_gives_the_same_weights(encoder, tmp_path, monkeypatch):
+    # dropout's random state was not restored, so a resumed run trained other weights
+    # than one never stopped, while the card promised the same
+    from safetensors.numpy import load_file
+
+    from kotext.transformer import train as tr
+
+    params = {**FT, "base": str(encoder), "epochs": 2, "patience": 0}
+    tr.train_transformer(labeled(1), tmp_path / "a", params=params, val_fraction=0.2)
+    real = tr.save_checkpoint
+
+    def stop_after_epoch_1(folder, model, opt, state, best):
+        real(folder, model, opt, state, best)
+        if state["epoch"] == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(tr, "save_checkpoint", stop_after_epoch_1)
+    with pytest.raises(KeyboardInterrupt):
+        tr.train_transformer(labeled(1), tmp_path / "b", params=params, val_fraction=0.2)
+    monkeypatch.undo()
+    tr.train_transformer(labeled(1), tmp_path / "b", params={**params, "resume": True},
+                         val_fraction=0.2)
+    a, b = (load_file(str(tmp_path / m / "model.safetensors")) for m in "ab")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    # ... and epoch 2 itself went the same way (the saved weights are the best epoch's)
+    ha, hb = (json.loads((tmp_path / m / "training_curve.json").read_text("utf-8"))
+              for m in "ab")
+    assert [(h["train_loss"], h["val_loss"]) for h in ha] == \
+        [(h["train_loss"], h["val_loss"]) for h in hb]
+
+
+def test_card_command_leaves_out_resume(monkeypatch):
+    # the card's command rebuilds the model from nothing; with --resume it would not
+    import sys
+
+    from kotext.training.card import command_line
+
+    monkeypatch.setattr(sys, "argv", ["kotext", "train", "classifier", "--resume", "-o", "m x"])
+    assert command_line() == "kotext train classifier -o 'm x'"

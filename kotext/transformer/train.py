@@ -435,6 +435,9 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
         epoch = state["epoch"] + 1
         model.train()
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
+        # dropout draws from torch's global generator: seeded per epoch, so that a run
+        # resumed after epoch k goes on exactly as one never stopped
+        torch.manual_seed(seed * 1000 + epoch + 500)
         if args.sampler == "weighted":
             w = torch.tensor(1.0 / np.maximum(freq[y_tr], 1), dtype=torch.double)
             order = torch.multinomial(w, len(y_tr), replacement=True, generator=g).tolist()
