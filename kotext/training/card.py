@@ -10,8 +10,10 @@ from typing import Any
 
 def command_line(command: str | None = None) -> str:
     """The command a model card records: ``command`` when given, else this process's own
-    ``kotext ...`` command line, shell-quoted."""
-    return command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    ``kotext ...`` command line, shell-quoted, without ``--resume`` (rerun from nothing, the
+    command rebuilds the same model; with it, it would look for a checkpoint)."""
+    return command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:]
+                                           if a != "--resume")
 
 
 def _metrics_table(rep: dict[str, Any] | None) -> str:
@@ -30,7 +32,7 @@ def model_card(*, name: str, method: str, description: str, labels: list[str],
                data: str, counts: dict[str, int], validation: dict[str, Any] | None,
                extra_eval: dict[str, dict[str, Any]] | None, command: str, params: dict[str, Any],
                size_mb: float, licence: str = "MIT (the model); see the data's own licence",
-               limits: str = "") -> str:
+               limits: str = "", refit: bool = False) -> str:
     from .. import __version__
 
     lines = [
@@ -47,7 +49,9 @@ def model_card(*, name: str, method: str, description: str, labels: list[str],
         data, "",
         "rows per label: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), "",
         "## Evaluation", "",
-        "Validation split:", "",
+        ("Validation split, scored before the final refit on all the rows (the saved model "
+         "has also trained on these rows, so these figures are not its own):" if refit
+         else "Validation split:"), "",
         _metrics_table(validation), "",
     ]
     for title, rep in (extra_eval or {}).items():

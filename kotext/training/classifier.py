@@ -146,7 +146,7 @@ def train_classifier(data: LabeledData, output: str | Path, *, method: str = "li
         cmd = command_line(command)
         writer.write_text("README.md", _card(name, description, labels, data_description,
                                              dict(counts), val_rep, eval_rep, cmd, trainer,
-                                             feat_cfg, size, licence))
+                                             feat_cfg, size, licence, refit))
         writer.commit()
     except BaseException:
         writer.abort()
@@ -160,7 +160,7 @@ def _as_saved(coef: np.ndarray, intercept: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _card(name, description, labels, data_description, counts, val_rep, eval_rep, cmd,
-          trainer, feat_cfg, size, licence) -> str:
+          trainer, feat_cfg, size, licence, refit=False) -> str:
     from .card import model_card
 
     params = {**feat_cfg, "C": trainer.C, "nb": trainer.nb, "row_norm": trainer.row_norm,
@@ -172,6 +172,6 @@ def _card(name, description, labels, data_description, counts, val_rep, eval_rep
         data=data_description or "The labeled file given to `kotext train classifier`.",
         counts=counts, validation=val_rep,
         extra_eval={"Evaluation file": eval_rep} if eval_rep else None,
-        command=cmd, params=params, size_mb=size,
+        command=cmd, params=params, size_mb=size, refit=refit,
         **({"licence": licence} if licence else {}),
     )
