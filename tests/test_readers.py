@@ -385,3 +385,14 @@ def test_parquet_text_stored_as_bytes_is_decoded(tmp_path):
         ["좋은 영화".encode(), b"\xff\xfe"], pa.binary())}), p)
     got = rows(p)
     assert got[0]["text"] == "좋은 영화" and got[1]["text"] == b"\xff\xfe"
+
+
+def test_pretty_printed_json_object(write):
+    # json.dump(obj, f, indent=2) of one article: it failed line by line, one error each
+    f = write("a.json", json.dumps({"title": "제목", "body": "본문 텍스트"}, ensure_ascii=False,
+                                   indent=2))
+    assert rows(f, text_column="body") == [{"title": "제목", "body": "본문 텍스트"}]
+    g = write("b.json", json.dumps([{"body": "가"}, {"body": "나"}], indent=2))
+    assert [r["body"] for r in rows(g, text_column="body")] == ["가", "나"]
+    h = write("c.jsonl", '{"body": "가"}\n{"body": \n')  # JSON lines: still per line
+    assert ERROR_KEY in rows(h, text_column="body")[1]

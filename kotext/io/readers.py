@@ -326,8 +326,13 @@ class Source:
             skipped += 1
         else:
             return
-        if line.lstrip().startswith("["):
-            # a JSON array of objects (what json.dump writes), not JSON lines
+        whole = line.lstrip().startswith("[")  # a JSON array (what json.dump writes)
+        if not whole and name.lower().endswith(".json"):
+            try:  # one object per line, or one object over many lines (indent=2)?
+                json.loads(line)
+            except json.JSONDecodeError:
+                whole = True
+        if whole:
             text = line + f.read()
             try:
                 items = json.loads(text)
@@ -335,6 +340,8 @@ class Source:
                 items = None
             if items is not None and _SURROGATE_ESCAPE.search(text):
                 items = _no_lone_surrogates(items)
+            if isinstance(items, dict):
+                items = [items]
             if isinstance(items, list):
                 for i, obj in enumerate(items):
                     if isinstance(obj, dict):
