@@ -83,6 +83,11 @@ def get(name: str) -> type:
     return cls
 
 
+def _text_option(cls: type, key: str) -> bool:
+    p = inspect.signature(cls.__init__).parameters.get(key)
+    return p is not None and isinstance(p.default, str)
+
+
 def _type_problem(cls: type, key: str, value: Any) -> str | None:
     """What is wrong with ``value`` for an option whose default is a bool, int or str."""
     p = inspect.signature(cls.__init__).parameters.get(key)
@@ -112,7 +117,11 @@ def create(factory: str, name: str | None = None, **params: Any):
             f"{', '.join(repr(u) for u in unknown)}. Options are: {', '.join(allowed)}."
         )
     where = f"stage '{name}' ({factory})" if name else f"stage {factory}"
-    for key, value in params.items():
+    for key, value in list(params.items()):
+        if _text_option(cls, key) and isinstance(value, (int, float)) \
+                and not isinstance(value, bool):
+            # --set stages.clean.emoji_token=1 parses as a number; the option is text
+            params[key] = value = str(value)
         problem = _type_problem(cls, key, value)
         if problem:
             raise ConfigError(f"{where}: option {key}={value!r}: {problem}")

@@ -48,6 +48,14 @@ def test_bad_overrides(pipelines_dir, item, message):
     assert message in str(e.value)
 
 
+def test_number_for_a_text_option_is_the_text(pipelines_dir):
+    # --set stages.clean.emoji_token=1 parses as the number 1: the option is text, so it
+    # is "1" (it was an error blaming the shipped pipeline file)
+    nlp = kotext.load(pipelines_dir / "clean.toml",
+                      overrides=["stages.clean.emoji=replace", "stages.clean.emoji_token=1"])
+    assert nlp("가 😀").text == "가 1"
+
+
 def test_unknown_option_named_with_options_listed(pipelines_dir):
     with pytest.raises(ConfigError) as e:
         kotext.load(pipelines_dir / "tokenize.toml", overrides=["stages.tokenize.lemma=true"])
