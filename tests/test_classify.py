@@ -361,3 +361,12 @@ def test_ngram_ranges_are_checked(cli, write):
     with pytest.raises(ValueError, match="need 0 <= lo <= hi"):
         HashedNgrams(morph_ngrams=(2, 1))
     assert HashedNgrams(char_ngrams=(0, 0)).needs_tokens
+
+
+def test_label_map_keys_written_as_floats():
+    # a float column's 1.0 is the label 1; a key written 1.0 is too (it was "does not
+    # cover these labels: '1', '0'")
+    from kotext.training.data import map_label, parse_label_map
+
+    rules = parse_label_map("0.0=negative,1.0=positive")
+    assert [map_label(x, rules) for x in ("0", "1")] == ["negative", "positive"]

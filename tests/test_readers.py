@@ -396,3 +396,11 @@ def test_pretty_printed_json_object(write):
     assert [r["body"] for r in rows(g, text_column="body")] == ["가", "나"]
     h = write("c.jsonl", '{"body": "가"}\n{"body": \n')  # JSON lines: still per line
     assert ERROR_KEY in rows(h, text_column="body")[1]
+
+
+def test_tab_separated_file_named_csv_is_named_tsv(write):
+    f = write("x.csv", "id\tdocument\tlabel\n1\t좋다\t1\n")
+    with pytest.raises(InputError, match=r"tab-separated \(id, document, label\): the file "
+                                         r"is TSV\. Name it \.tsv"):
+        read(str(f), text_column="document")
+    assert rows(f, input_format="tsv")[0]["document"] == "좋다"

@@ -286,6 +286,10 @@ class Source:
             raise InputError(f"{name}: cannot read the header row ({e})") from None
         if header is None:
             return
+        if fmt == "csv" and len(header) == 1 and "\t" in header[0]:
+            cols = ", ".join(h.strip() for h in header[0].split("\t"))
+            raise InputError(f"{name}: its header is tab-separated ({cols}): the file is TSV. "
+                             f"Name it .tsv (or pass --input-format tsv where the command takes it)")
         header = _header_names(header, name)
         self._header = header
         n = len(header)

@@ -36,7 +36,7 @@ def parse_label_map(spec: str | None) -> list[tuple[float | str, float | str | N
                                  f"{m.group(2)}-{m.group(1)}={val}")
             rules.append((lo, hi, val))
         else:
-            rules.append((key, None, val))
+            rules.append((_whole(key), None, val))
     # a value in two rules would silently go to the first: say which rules overlap
     for i, (lo, hi, val) in enumerate(rules):
         for lo2, hi2, val2 in rules[i + 1:]:
@@ -61,6 +61,13 @@ def _rule(lo, hi) -> str:
     if hi is None:
         return str(lo)
     return "-".join(f"{x:g}" for x in (lo, hi))
+
+
+def _whole(raw: str) -> str:
+    """1.0 (a float column's 1, or a key written so) is the label 1."""
+    if raw.endswith(".0") and raw[:-2].lstrip("-").isdigit():
+        return raw[:-2]
+    return raw
 
 
 def map_label(raw: str, rules) -> str | None:
@@ -105,9 +112,7 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     dropped = 0
     for i, row in enumerate(src, 1):
         raw = row.get(label_column)
-        raw = "" if raw is None else str(raw).strip()
-        if raw.endswith(".0") and raw[:-2].lstrip("-").isdigit():
-            raw = raw[:-2]  # 1.0 from a float column is the label 1
+        raw = _whole("" if raw is None else str(raw).strip())
         if not raw or raw.lower() == "nan":
             blank_rows.append(i)
             continue
