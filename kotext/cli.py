@@ -739,6 +739,9 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          "features: keep one of them")
     if method not in ("gru", "lstm") and (vectors or hidden or threads is not None):
         raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
+    linear_only = [f"--{k.replace('_', '-')}" for k in params]  # C, n-grams, bits
+    if linear_only and method != "linear":
+        raise UsageError(f"{', '.join(linear_only)} apply to --method linear, not {method}")
     if refit and method != "linear":
         raise UsageError(f"--refit applies to --method linear; a {method} model keeps the "
                          f"weights of its best validation epoch (an ensemble's members must "

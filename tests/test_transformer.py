@@ -257,6 +257,8 @@ def test_missing_hub_name_says_how_to_supply_a_folder():
     assert "--base DIR" in msg
     with pytest.raises(ModelError, match="no such folder"):
         resolve_base("./models/not-here")
+    with pytest.raises(ModelError, match="no such folder"):  # shell completion's slash
+        resolve_base("not_here/")
 
 
 def test_one_class_and_bad_options(encoder, tmp_path):

@@ -39,8 +39,10 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
 
 
 def looks_like_path(name: str) -> bool:
-    """Hub names are ``name`` or ``org/name``; anything else is meant as a folder."""
-    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+    """Hub names are ``name`` or ``org/name``; anything else (a trailing slash, as shell
+    completion writes a folder, too) is meant as a folder."""
+    return (name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+            or name.endswith("/"))
 
 
 def resolve_base(name: str | os.PathLike) -> Path:
