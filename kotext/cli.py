@@ -84,7 +84,8 @@ def io_options(f):
                      type=click.Choice(["txt", "csv", "tsv", "jsonl", "parquet"]),
                      help="Input format when the suffix does not tell (stdin: txt)."),
         click.option("--whole-file", is_flag=True,
-                     help=".txt input: each file is one document (default: one per line)."),
+                     help=".txt input: each file is one document (default: one per line; "
+                          "summarize and keywords: one per file, see --per-line)."),
         click.option("--quoting", default="auto", type=click.Choice(["auto", "minimal", "none"]),
                      help="CSV quoting: auto = minimal for .csv, none for .tsv.", show_default=True),
         click.option("--split", default=None, help="Dataset split for hf:NAME or saved datasets."),
@@ -862,7 +863,8 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
 @click.argument("text")
 @click.option("-m", "--model", default="sentiment-ko", show_default=True, metavar="MODEL",
               help="A model folder or a shipped model's name.")
-@click.option("-n", "--top", default=5, show_default=True, help="Morphemes listed per label.")
+@click.option("-n", "--top", default=5, show_default=True, type=click.IntRange(1),
+              help="Morphemes listed per label.")
 @click.option("--html", "html_out", default=None, metavar="FILE",
               help="Also write the explanation as an HTML page.")
 @click.option("--color/--no-color", default=None,

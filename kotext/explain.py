@@ -80,7 +80,7 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
     out.append(text[pos:])
     lines.append("".join(out))
     for lab in ex.labels:
-        top = ex.top(lab, n)
+        top = [(t, v) for t, v in ex.top(lab, n) if v >= 0.005]  # none shown as +0.00
         if top:
             lines.append(f"toward {lab}: " + ", ".join(
                 f"{t.form}/{t.tag} {v:+.2f}" for t, v in top))

@@ -156,7 +156,8 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     info = {"base_model": str(model), "pairs": len(pairs), "epochs": epochs, "lr": lr,
             "batch_size": batch_size, "max_source_length": max_source_length,
             "max_target_length": max_target_length, "max_steps": max_steps, "seed": seed,
-            "steps": step, "losses": losses, "eval_loss": eval_loss,
+            "steps": step, "epochs_run": round(step / steps_per_epoch, 2), "losses": losses,
+            "eval_loss": eval_loss,
             "command": " ".join(shlex.quote(a) for a in ["kotext", *sys.argv[1:]])
             if Path(sys.argv[0]).name in ("kotext", "__main__.py") else None}
     (out / "training.json").write_text(json.dumps(info, ensure_ascii=False, indent=2),
@@ -169,7 +170,10 @@ def _card(info: dict[str, Any]) -> str:
     lines = ["# Summarization model (fine-tuned with kotext)", "",
              f"- base model: `{info['base_model']}`",
              f"- training pairs: {info['pairs']}, steps: {info['steps']}, "
-             f"epochs: {info['epochs']}, lr: {info['lr']}, batch size: {info['batch_size']}",
+             f"epochs: {info['epochs_run']}"
+             + (f" (--max-steps {info['max_steps']}; {info['epochs']} asked)"
+                if info["max_steps"] else "")
+             + f", lr: {info['lr']}, batch size: {info['batch_size']}",
              f"- input/target limits: {info['max_source_length']} / "
              f"{info['max_target_length']} tokens, seed {info['seed']}",
              "- loss per epoch: " + ", ".join(f"{x:.4f}" for x in info["losses"])]

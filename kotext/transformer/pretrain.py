@@ -372,11 +372,13 @@ def _card(meta: dict[str, Any], cmd: str, data_description: str) -> str:
         "## Training data", "",
         data_description or f"{p['texts']} texts given to `kotext pretrain`.", "",
         "## Result", "",
-        f"final training MLM loss {m['final_train_loss']:.3f}" if m["final_train_loss"]
-        is not None else "no steps run",
-        (f"; held-out MLM loss {vl:.3f} (perplexity {math.exp(vl):.1f})" if vl is not None
-         else ""),
-        f"; guessing from word-piece frequencies alone scores {m['frequency_baseline_loss']:.3f}"
+        # one paragraph (as list items these were lines starting with "; ")
+        (f"final training MLM loss {m['final_train_loss']:.3f}" if m["final_train_loss"]
+         is not None else "no steps run")
+        + (f"; held-out MLM loss {vl:.3f} (perplexity {math.exp(vl):.1f})" if vl is not None
+           else "")
+        + f"; guessing from word-piece frequencies alone scores "
+          f"{m['frequency_baseline_loss']:.3f}"
         + (" (this encoder is not far below it: it has learned little from context)"
            if _learned_little(m) else ""), "",
         "Loss per logged step: `training_curve.json`, `training_curve.png`.", "",
