@@ -176,7 +176,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     identity = _run_identity(source, pipeline, token_format)
     _not_an_input(output, identity)
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
-                    text_key=text_key, line_format=line_format, source=identity)
+                    text_key=text_key, line_format=line_format, source=identity,
+                    arrow_types=source.arrow_types)
     with _progress(desc) as bar:
         if writer.rows_done:
             bar.write(f"resuming after {writer.rows_done} rows already in {writer.part}",

@@ -323,3 +323,22 @@ def test_table_text_fits_a_terminal_line():
     assert _fit("abcdefg", 6) == "abcde…" and _fit("abcdef", 6) == "abcdef"
     assert _fit("가나다라마바사", 6) == "가나…"  # Hangul takes two cells
     assert _fit("짧다", 20) == "짧다"
+
+
+def test_parquet_to_parquet_keeps_column_types(cli, tmp_path, monkeypatch):
+    # a float column empty in the first rows came out as text ("1.5")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kotext.io.writers import Writer
+
+    monkeypatch.setattr(Writer, "PARQUET_ROWS", 4)  # the schema is set by the first 4 rows
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(pa.table({"text": ["좋다"] * 10,
+                             "score": pa.array([None] * 6 + [1.5] * 4, pa.float64()),
+                             "n": pa.array([None] * 10, pa.int32())}), src)
+    r = cli("clean", src, "-o", out)
+    assert r.exit_code == 0, r.output
+    t = pq.read_table(out)
+    assert t.schema.field("score").type == pa.float64() and t["score"][9].as_py() == 1.5
+    assert t.schema.field("n").type == pa.int32()

@@ -147,6 +147,7 @@ class Source:
         self.text_key = ""
         self._first_rows: Iterator[dict] | None = None
         self._header: list[str] | None = None
+        self.arrow_types: dict[str, Any] = {}  # parquet input: column -> Arrow type
         if input_format is not None and input_format not in FORMATS:
             raise InputError(f"--input-format {input_format!r}: use one of {', '.join(FORMATS)}")
         if quoting not in ("auto", "none", "minimal"):
@@ -384,6 +385,9 @@ class Source:
         except Exception as e:
             raise InputError(f"{path}: not a readable parquet file ({e})") from None
         binary = {f.name for f in pf.schema_arrow if pa_binary(f.type)}
+        for f in pf.schema_arrow:  # for a parquet output: the input's own column types
+            if f.name not in binary:
+                self.arrow_types.setdefault(f.name, f.type)
         for batch in pf.iter_batches(batch_size=4096):
             for row in batch.to_pylist():
                 row = {k: _clean_value(v) for k, v in row.items()}

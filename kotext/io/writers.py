@@ -162,7 +162,7 @@ class Writer:
 
     def __init__(self, path: str | Path | None, fmt: str | None, columns: list[str], *,
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
-                 line_format=None, source: Any = None):
+                 line_format=None, source: Any = None, arrow_types: dict | None = None):
         self.path = Path(path) if path not in (None, "-") else None
         if self.path is not None and self.path.is_dir():
             raise UsageError(f"-o {self.path} is a folder: give a file name, e.g. -o "
@@ -184,6 +184,7 @@ class Writer:
                              f"cp949") from None
         self.encoding = encoding
         self.source = source  # what the rows come from (JSON); --resume checks it is the same
+        self.arrow_types = arrow_types if arrow_types is not None else {}
         self.text_key = text_key
         self.line_format = line_format  # text format: row -> line (default: row[text_key])
         self.rows_done = 0
@@ -356,13 +357,17 @@ class Writer:
             # The first batch sets the schema; a column that is all empty there (often
             # `error`) is a string column, not a null one that later values cannot enter.
             # Values of mixed types (JSON tokens: [form, tag, start, end]) are JSON text.
+            # A column read from parquet keeps its type (a float column empty in the first
+            # rows was written as text).
             fields = []
             for c in self.columns:
-                try:
-                    typ = pa.array(data[c]).type
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    typ = pa.string()
-                    data[c] = [_text_cell(v) for v in data[c]]
+                typ = self.arrow_types.get(c)
+                if typ is None:
+                    try:
+                        typ = pa.array(data[c]).type
+                    except (pa.ArrowInvalid, pa.ArrowTypeError):
+                        typ = pa.string()
+                        data[c] = [_text_cell(v) for v in data[c]]
                 fields.append(pa.field(c, pa.string() if pa.types.is_null(typ) else typ))
             schema = pa.schema(fields)
             self._pq_writer = pq.ParquetWriter(self.part, schema)
