@@ -110,6 +110,12 @@ def test_default_stopwords_and_extra():
                 extra_stopwords=["영화", "배우/NNG"]).tokens
     forms = [t.form for t in extra]
     assert "영화" not in forms and "배우" not in forms and "정말" in forms
+    # with lemmas a stopword may be written as the output shows it (좋다/VA, 좋다) or as
+    # the stem (좋/VA); the lemma forms were silently ignored
+    for sw in ("좋다/VA", "좋다", "좋/VA"):
+        toks = tok("영화가 좋았다", lemmas=True, extra_stopwords=[sw]).tokens
+        assert "VA" not in {t.tag for t in toks}, sw
+    assert "좋다/VA" in str(tok("영화가 좋았다", lemmas=True).tokens[2])
 
 
 def test_user_words_and_user_dict(write):

@@ -200,10 +200,14 @@ class KiwiTokenizer(Stage):
                     cur, s_start, s_end, first = key, start, end, len(tokens)
                 elif end > s_end:
                     s_end = end
-            if filtering and not self._keep(form, tag):
-                continue
             if lemmas and tag.startswith(PREDICATE_TAGS):
-                tokens.append(_new(Token, (form, tag, start, end, t.lemma)))
+                lemma = t.lemma
+                # a stopword may be written as the output shows it (좋다/VA) or as the stem
+                if filtering and not (self._keep(form, tag) and self._keep(lemma, tag)):
+                    continue
+                tokens.append(_new(Token, (form, tag, start, end, lemma)))
+            elif filtering and not self._keep(form, tag):
+                continue
             else:
                 tokens.append(_new(Token, (form, tag, start, end, None)))
         if want_sents:
