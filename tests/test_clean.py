@@ -135,6 +135,39 @@ def test_kiwi_spacing():
 def test_kiwi_typos():
     doc = Clean(typos=True)(__import__("kotext").Doc(text="외않됀대"))
     assert doc.text != "외않됀대" and "안" in doc.text
+    # only the corrected word changes: line breaks and words without a typo stay (the
+    # whole text was rebuilt from morphemes: 이게 -> 이것이, line breaks gone)
+    doc = Clean(typos=True)(__import__("kotext").Doc(text="이게 뭐야 외않되\n둘째 줄이에요"))
+    assert doc.text.startswith("이게 뭐야 ") and doc.text.endswith("\n둘째 줄이에요")
+    assert "외않되" not in doc.text
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a capitalized scheme (phones capitalize the first letter) leaked the URL
+    ("Https://blog.naver.com/kim123/22 참고", "[URL] 참고"),
+    ("Www.naver.com 가보세요", "[URL] 가보세요"),
+    # an address inside a URL is the URL's (it left "[URL]]")
+    ("https://a.com/?email=kim@naver.com 링크", "[URL] 링크"),
+    # phone numbers as people write them
+    ("문의 (02) 123-4567", "문의 [PHONE]"), ("(031) 123-4567", "[PHONE]"),
+    ("(02)123-4567", "[PHONE]"), ("010 - 1234 - 5678", "[PHONE]"),
+    ("010\u20131234\u20135678", "[PHONE]"), ("+82 (0)10-1234-5678", "[PHONE]"),
+    ("900101\u20131234567", "[RRN]"),
+    # ... and still not dates, prices, card or order numbers
+    ("2024-01-01 개봉", "2024-01-01 개봉"), ("1234-5678-9012-3456 카드", "1234-5678-9012-3456 카드"),
+    ("주문 123-4567", "주문 123-4567"),
+])
+def test_personal_data_formats(text, expected):
+    assert c(text) == expected
+
+
+def test_invisible_characters_and_titles():
+    # zero-width spaces and soft hyphens became tokens (배우\u200b연기 -> 배우 / 우연)
+    assert c("정말\u200b재밌는 영화\n배우\u200b연기 스토\u00adry") == "정말재밌는 영화\n배우연기 스토ry"
+    assert c("👨\u200d👩\u200d👧 가족") == "👨\u200d👩\u200d👧 가족"  # an emoji sequence keeps its joiner
+    # a film title that is also an HTML element name (<Legend>, <Big>) is a title
+    assert c("영화 <Legend> 톰하디 최고 <Big>") == "영화 <Legend> 톰하디 최고 <Big>"
+    assert c("<big>크게</big> <BR>다음") == "크게\n다음"
 
 
 def test_kiwi_options_keep_newlines_and_masks():

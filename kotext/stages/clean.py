@@ -38,6 +38,9 @@ def _strip_tag(m: re.Match) -> str:
     name = m.group(2)
     if name is None:
         return " "
+    if not m.group(1) and m.group(0) == f"<{name}>" and name[0].isupper() and \
+            not name.isupper():
+        return m.group(0)  # <Legend>, <Big>: a title (HTML tags are <big> or <BIG>)
     name = name.lower()
     if name not in _HTML_NAMES:
         return m.group(0)
@@ -52,13 +55,23 @@ _URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN})*"
                   rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN})", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
-_RRN = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-?\s?[1-8]\d{6}(?!\d)")
+_DASH = "\\-\u2010-\u2015\u2212"  # hyphen, the dashes a word processor puts in, minus
+_RRN = re.compile(rf"(?<!\d)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?[{_DASH}]?\s?"
+                  rf"[1-8]\d{{6}}(?!\d)")
+# 010-1234-5678, 02)123-4567, (02) 123-4567, 010 - 1234 - 5678, +82 10-..., +82 (0)10-...
+_SEP = rf"(?:\s?[{_DASH}.]\s?|\s)?"
 _PHONE = re.compile(
-    r"(?<![\d-])(?:\+82[-. ]?|0)(?:1[016789]|2|[3-6][1-5]|70)[-. )]?\d{3,4}[-. ]?\d{4}(?![\d-])"
+    rf"(?<![\d{_DASH}])(?:\+82{_SEP}(?:\(0\){_SEP})?\(?|\(?0)(?:1[016789]|2|[3-6][1-5]|70)"
+    rf"(?:\)\s?|{_SEP})\d{{3,4}}{_SEP}\d{{4}}(?![\d{_DASH}])"
 )
 _KEPT = re.compile(f"{_URL.pattern}|{_EMAIL.pattern}", re.IGNORECASE)
 _DIGITS4 = re.compile(r"\d{4}")  # both patterns above need four digits in a row
 _SPACES = re.compile(r"[^\S\n]+")
+# Invisible characters pasted in from web pages and word processors: zero-width space,
+# soft hyphen, word joiner, a BOM inside the text, direction marks; and a zero-width joiner
+# that is not inside an emoji sequence. Kiwi makes tokens of them (배우\u200b연기 -> 우연).
+_INVISIBLE = re.compile("[\u200b\u00ad\u2060\ufeff\u200e\u200f]|"
+                        "(?<=[\\w\\s])\u200d|\u200d(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
 # while ㅋㅋ, ㅠㅠ, ㅎㅎ, ㅇㅇ carry meaning and stay.
@@ -72,6 +85,26 @@ def _check(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(f"clean option {name}={value!r}: use one of {', '.join(allowed)}")
     return value
+
+
+def _fix_typos(kiwi, text: str, toks) -> str:
+    """Rewrite only the words (runs between whitespace) holding a morpheme Kiwi corrected
+    (typo_cost > 0); the rest of the text, line breaks included, stays as written."""
+    spans: list[list[int]] = []
+    for t in toks:
+        if t.typo_cost > 0:
+            s, e = t.start, t.end
+            while s > 0 and not text[s - 1].isspace():
+                s -= 1
+            while e < len(text) and not text[e].isspace():
+                e += 1
+            if spans and s < spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], e)
+            else:
+                spans.append([s, e])
+    for s, e in reversed(spans):
+        text = text[:s] + kiwi.join([t for t in toks if s <= t.start and t.end <= e]) + text[e:]
+    return text
 
 
 class Clean(Stage):
@@ -99,10 +132,12 @@ class Clean(Stage):
         "normalize_repeats": "Cut characters repeated more than N times to N (ㅋㅋㅋㅋ -> ㅋㅋ); "
                              "0 = off; digits are never touched.",
         "jamo": "Jamo runs: keep, remove_noise (ㅁㄴㅇㄹ; ㅋㅋ/ㅠㅠ stay) or remove.",
-        "whitespace": "Collapse runs of spaces.",
+        "whitespace": "Collapse runs of spaces; drop invisible characters (zero-width "
+                      "space, soft hyphen).",
         "keep_newlines": "Keep line breaks (they are sentence boundaries).",
         "spacing": "Correct word spacing with Kiwi (slower).",
-        "typos": "Correct common typos with Kiwi (slower).",
+        "typos": "Correct common typos with Kiwi, rewriting only the corrected words "
+                 "(slower).",
     }
 
     def __init__(self, normalize: str = "NFC", html: bool = True, urls: str = "mask",
@@ -164,10 +199,11 @@ class Clean(Stage):
             text = _TAG_BREAK.sub("\n", text)
             text = _TAG.sub(_strip_tag, text)
             text = html.unescape(text).replace("\xa0", " ")
+        low = text.lower()  # Https://, Www. (phones capitalize the first letter)
+        if "http" in low or "www" in low:  # before e-mails: ?email=a@b.com is the URL's
+            text = self._pii(text, self.urls, _URL, "url")
         if "@" in text:
             text = self._pii(text, self.emails, _EMAIL, "email")
-        if "http" in text or "www" in text or "HTTP" in text or "WWW" in text:
-            text = self._pii(text, self.urls, _URL, "url")
         if _DIGITS4.search(text):
             text = self._pii(text, self.rrn, _RRN, "rrn")
             text = self._pii(text, self.phones, _PHONE, "phone")
@@ -184,6 +220,8 @@ class Clean(Stage):
         elif self.jamo == "remove_noise":
             text = _JAMO_RUN.sub(lambda m: m.group(0) if len(set(m.group(0))) < 3 else " ", text)
         if self.whitespace:
+            if not text.isascii():
+                text = _INVISIBLE.sub("", text)
             if self.keep_newlines and "\n" in text:
                 text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
             else:
@@ -197,7 +235,7 @@ class Clean(Stage):
             kiwi = get_kiwi()
             texts = [d.text for d in docs]
             if self.typos:
-                texts = [kiwi.join(toks) if toks else t
+                texts = [_fix_typos(kiwi, t, toks)
                          for t, toks in zip(texts, kiwi.tokenize(texts, typos="basic"))]
             if self.spacing:
                 texts = list(kiwi.space(texts))
