@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import sys
 import warnings
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +262,7 @@ def clean(stage_kw: dict, **io: Any) -> None:
     Examples:
       kotext clean comments.txt
       kotext clean reviews.csv --text-column document -o clean.csv --emoji remove
-      kotext clean export.csv --encoding cp949 --urls remove --spacing
+      kotext clean export.csv --text-column 내용 --encoding cp949 --urls remove --spacing
     """
     from .pipeline import Pipeline
     from .registry import create
@@ -472,13 +472,13 @@ def _fit(text: str, columns: int) -> str:
     return text
 
 
-def _table_line(names: dict[str, str], text_key: str):
+def _table_line(names: dict[str, str], text_key: str, cut: bool = True):
     """A row of the classify table. On a terminal the text is cut to the window's width
-    (a 100,000-character review is one line, not a screenful); piped, it is whole."""
+    (a 100,000-character review is one line, not a screenful); piped or in a file, whole."""
     import shutil
 
     label, score, error = names["label"], names["score"], names["error"]
-    room = shutil.get_terminal_size().columns - 18 if sys.stdout.isatty() else None
+    room = shutil.get_terminal_size().columns - 18 if cut and sys.stdout.isatty() else None
 
     def line(row: dict) -> str:
         text = str(row.get(text_key) or "")
@@ -517,9 +517,14 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
     from .stages.classify import classify_pipeline
 
     nlp = classify_pipeline(model, quantize=quantize, device=device)
+    out = io.get("output")
+    text_out = io.get("out_format") == "text" or (
+        io.get("out_format") is None and
+        (out in (None, "-") or Path(out).suffix.lower() in ("", ".txt", ".text")))
+    # the table also in a .txt file (it held the label alone), never cut to a window there
     run_job(nlp, desc="classify", fields=["label", "scores"],
-            line_format=_table_line if io.get("out_format") in (None, "text")
-            and not io.get("output") else None, **io)
+            line_format=partial(_table_line, cut=out in (None, "-")) if text_out else None,
+            **io)
 
 
 @main.group(context_settings=CONTEXT)
@@ -609,7 +614,7 @@ def transformer_options(f):
     opts = [
         ("--base", dict(metavar="NAME|DIR", help="Pretrained encoder: a hub name (klue/bert-"
                         "base, klue/roberta-base, skt/kobert-base-v1) or a local folder "
-                        "(save_pretrained, huggingface-cli download, `kotext pretrain`).")),
+                        "(save_pretrained, hf download, `kotext pretrain`).")),
         ("--lr", dict(type=float, help="Peak learning rate (transformer 3e-5; gru/lstm 2e-3).")),
         ("--warmup", dict(type=float, help="Warmup: a share of the steps (0.1) or a number "
                           "of steps.")),
@@ -819,7 +824,8 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     Examples:
       kotext evaluate sentiment-ko test.tsv --text-column document \\
           --label-column label --label-map 0=negative,1=positive --plot cm.png
-      kotext evaluate models/my-model test.csv --json metrics.json
+      kotext evaluate models/my-model test.csv --label-map 0=negative,1=positive \\
+          --json metrics.json
     """
 
     from .errors import InputError

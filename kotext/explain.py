@@ -80,7 +80,7 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
     out.append(text[pos:])
     lines.append("".join(out))
     for lab in ex.labels:
-        top = [(t, v) for t, v in ex.top(lab, n) if v >= 0.005]  # none shown as +0.00
+        top = [(t, v) for t, v in ex.top(lab, n) if v >= 0.005]  # no "+0.00" rows
         if top:
             lines.append(f"toward {lab}: " + ", ".join(
                 f"{t.form}/{t.tag} {v:+.2f}" for t, v in top))
@@ -105,7 +105,8 @@ def to_html(ex: Explanation) -> str:
     out.append(html.escape(text[pos:]))
     rows = "".join(
         f"<tr><td>{html.escape(lab)}</td><td>{p:.3f}</td><td>"
-        + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}" for t, v in ex.top(lab, 10))
+        + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}" for t, v in ex.top(lab, 10)
+                    if v >= 0.005)
         + "</td></tr>" for lab, p in zip(ex.labels, ex.probs))
     return (
         "<!doctype html><html lang=ko><meta charset=utf-8><title>kotext explain</title>"

@@ -199,6 +199,10 @@ def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):
     lines = res.stdout.splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("positive") and lines[2].startswith("negative")
+    # the same table in a .txt file (it held the label alone)
+    res = cli("classify", f, "--model", model_dir, "-o", f.parent / "labels.txt")
+    assert res.exit_code == 0
+    assert (f.parent / "labels.txt").read_text(encoding="utf-8").splitlines() == lines
     c = write("r.csv", "id,document,label\n1,정말 재밌는 영화였어요,1\n2,최악의 영화,0\n")
     out = c.parent / "out.csv"
     res = cli("classify", c, "--model", model_dir, "--text-column", "document", "-o", out)

@@ -363,3 +363,15 @@ def test_a_repeated_sentence_is_picked_once():
         doc = nlp(n=5, position_weight=pw)(text)
         assert len(set(doc.summary)) == len(doc.summary) == min(5, len(set(ARTICLE)) - 1)
         assert doc.summary.count(ARTICLE[1]) == 1
+
+
+def test_fine_tune_texts_longer_than_the_model_positions(tiny_bart, tmp_path):
+    # the default --max-source-length 512 against a 32-position model: IndexError in the
+    # embedding lookup; now cut to the model's positions
+    from kotext.training.summarizer import train_summarizer
+
+    long_pairs = [(" ".join([PAIRS[0][0]] * 30), PAIRS[0][1]), PAIRS[1]]
+    res = train_summarizer(long_pairs, tmp_path / "s", model=str(tiny_bart), epochs=1,
+                           batch_size=2, seed=0)
+    assert res["steps"] == 1
+    assert json.loads((tmp_path / "s" / "training.json").read_text())["max_source_length"] <= 32

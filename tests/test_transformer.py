@@ -253,7 +253,7 @@ def test_missing_hub_name_says_how_to_supply_a_folder():
     with pytest.raises(ModelError) as e:
         resolve_base("kotext-tests/no-such-model-3f9a")
     msg = str(e.value)
-    assert "huggingface-cli download kotext-tests/no-such-model-3f9a --local-dir DIR" in msg
+    assert "hf download kotext-tests/no-such-model-3f9a --local-dir DIR" in msg
     assert "--base DIR" in msg
     with pytest.raises(ModelError, match="no such folder"):
         resolve_base("./models/not-here")

@@ -291,7 +291,7 @@ def load_seq2seq(model: str, device: str = "cpu"):
             tok = mdl = None
         local = model.rstrip("/").split("/")[-1]
         fix = (f"Without internet access, download it on a connected machine "
-               f"(huggingface-cli download {model} --local-dir {local}), copy the folder "
+               f"(hf download {model} --local-dir {local}), copy the folder "
                f"here and pass it: --model ./{local}")
         if mdl is None and not _hub_reachable():
             raise ModelError(f"cannot load '{model}': it is not a local folder, not in the "

@@ -82,7 +82,7 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     import numpy as np
     import torch
 
-    from ..stages.summarize import load_seq2seq
+    from ..stages.summarize import input_limit, load_seq2seq
 
     if not pairs:
         raise UsageError("no training pairs")
@@ -94,6 +94,10 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     torch.manual_seed(seed)
     tok, mdl = load_seq2seq(model, device)
     mdl.train()
+    # no longer than the model's positions (a 256-position model crashed in the embedding
+    # lookup with the default 512)
+    max_source_length = input_limit(tok, mdl, max_source_length)
+    max_target_length = input_limit(tok, mdl, max_target_length)
 
     def encode(batch: Sequence[tuple[str, str]]):
         enc = tok([d for d, _ in batch], max_length=max_source_length, truncation=True,

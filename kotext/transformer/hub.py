@@ -20,7 +20,7 @@ HUB_FALLBACK_PATTERNS = ["pytorch_model.bin"]  # loaded by transformers with wei
 
 
 def offline_hint(name: str) -> str:
-    return (f"download it on a connected machine with `huggingface-cli download {name} "
+    return (f"download it on a connected machine with `hf download {name} "
             f"--local-dir DIR` (or save_pretrained(DIR) in Python), copy DIR here and pass "
             f"--base DIR")
 
@@ -53,7 +53,7 @@ def resolve_base(name: str | os.PathLike) -> Path:
         if not (p / "config.json").is_file():
             raise ModelError(f"--base {name}: the folder has no config.json; give a folder "
                              f"written by save_pretrained, `kotext pretrain` or "
-                             f"`huggingface-cli download NAME --local-dir DIR`")
+                             f"`hf download NAME --local-dir DIR`")
         return p
     s = str(name)
     if looks_like_path(s) or p.exists():
