@@ -1704,7 +1704,7 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
       kotext similar-docs news.jsonl --text-field body -q "반도체 수출" -m models/vec
     """
     import heapq
-    from itertools import chain, islice
+    from itertools import chain, islice, tee
 
     import numpy as np
 
@@ -1722,27 +1722,30 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
                          f"document would score 0. Use other words, or fastText vectors "
                          f"(kotext embed train --method fasttext), which build one for any word")
     heap: list[tuple[float, int, str]] = []
-    texts = _texts(input, text_column, encoding, input_format, limit)
-    docs = ((i, d) for i, d in enumerate(nlp.pipe(texts, on_error="record"), 1)
+    # the texts as given go to the output (the pipeline's are cleaned: ㅋㅋ, [URL]); tee
+    # holds only what the pipeline has read ahead
+    texts, given = tee(_texts(input, text_column, encoding, input_format, limit))
+    docs = ((i, d, g) for i, (d, g) in enumerate(zip(nlp.pipe(texts, on_error="record"),
+                                                     given), 1)
             if d.error is None and d.vector is not None)
     comps = np.zeros((0, len(q)), dtype=np.float32)
     if common:
         head = list(islice(docs, COMMON_FIT_DOCS))  # held, then streamed on with the rest
         if len(head) >= COMMON_MIN_DOCS:
-            comps = common_components(np.stack([d.vector for _, d in head]), common)
+            comps = common_components(np.stack([d.vector for _, d, _ in head]), common)
         else:
             click.echo(f"note: {len(head)} documents, too few to estimate what they share "
                        f"(--common needs {COMMON_MIN_DOCS}); plain cosine", err=True)
         docs = chain(head, docs)
     q = remove_components(q, comps)
-    for i, doc in docs:
-        item = (float(np.dot(q, remove_components(doc.vector, comps))), -i, doc.text)
+    for i, doc, text in docs:
+        item = (float(np.dot(q, remove_components(doc.vector, comps))), -i, text)
         if len(heap) < top:
             heapq.heappush(heap, item)
         elif item > heap[0]:
             heapq.heapreplace(heap, item)
-    for score, neg_i, text in sorted(heap, reverse=True):
-        click.echo(f"{score:.4f}\t{-neg_i}\t{text}")
+    for score, neg_i, text in sorted(heap, reverse=True):  # one line each
+        click.echo(f"{score:.4f}\t{-neg_i}\t{' '.join(text.split())}")
 
 
 if __name__ == "__main__":  # pragma: no cover

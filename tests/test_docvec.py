@@ -115,12 +115,13 @@ def test_similar_docs_command(cli, write, tmp_path):
                            dtype=np.float32), counts=np.array([5, 5, 5, 5, 5]),
                   config={"method": "word2vec", "tokens": "form"})
     vec.save(tmp_path / "v")
-    src = write("c.csv", "id,document\n1,영화 음악\n2,지루 지루\n3,배우 연기\n4,영화 지루\n")
+    src = write("c.csv", "id,document\n1,영화 음악\n2,지루 지루\n3,배우 연기ㅋㅋㅋㅋ\n4,영화 지루\n")
     r = cli("similar-docs", src, "--text-column", "document", "--query", "배우의 연기",
             "--model", tmp_path / "v", "-n", "2", "--weighting", "mean")
     assert r.exit_code == 0, r.output
     lines = [ln.split("\t") for ln in r.stdout.strip().splitlines()]
-    assert len(lines) == 2 and lines[0][1:] == ["3", "배우 연기"]
+    # the text as given, not as cleaned (ㅋㅋㅋㅋ was shown as ㅋㅋ, a URL as [URL])
+    assert len(lines) == 2 and lines[0][1:] == ["3", "배우 연기ㅋㅋㅋㅋ"]
     assert float(lines[0][0]) > float(lines[1][0])
     # a query that cannot rank anything is a usage error, not a list of zero scores
     for query, why in [("  ", "--query is empty"),
