@@ -99,6 +99,9 @@ def test_emoji(mode, expected):
 
 def test_emoji_token_option():
     assert c("좋아요😍", emoji="replace", emoji_token="<e>", html=False) == "좋아요 <e>"
+    # a run of emoji is cut like any repeat (keep gave 2, replace gave one token each)
+    assert c("최고😀😀😀😀 진짜😀", emoji="replace") == "최고 [EMOJI] [EMOJI] 진짜 [EMOJI]"
+    assert c("최고😀😀😀😀", emoji="replace", normalize_repeats=0).count("[EMOJI]") == 4
 
 
 def test_repeats():

@@ -168,6 +168,10 @@ class Clean(Stage):
         _check("jamo", jamo, ("keep", "remove_noise", "remove"))
         if not isinstance(normalize_repeats, int) or normalize_repeats < 0:
             raise ConfigError("clean option normalize_repeats: a whole number >= 0 (0 = off)")
+        # emoji replaced: a run of them is cut as repeated characters are (😀😀😀😀 -> 2)
+        n = normalize_repeats
+        self._emoji_run = (re.compile(rf"(?:{re.escape(emoji_token)}\s*){{{n + 1},}}")
+                           if emoji == "replace" and n and emoji_token else None)
         self._repeat = (
             re.compile(r"([^\d\s])\1{%d,}" % normalize_repeats) if normalize_repeats else None
         )
@@ -215,6 +219,9 @@ class Clean(Stage):
             text = _emoji.replace_emoji(
                 text, replace=" " if self.emoji == "remove" else f" {self.emoji_token} "
             )
+            if self._emoji_run is not None:
+                tok, n = self.emoji_token, self.normalize_repeats
+                text = self._emoji_run.sub(lambda m: f" {tok}" * n + " ", text)
         if self._repeat is not None:
             text = self._cut_repeats(text)
         if self.jamo == "remove":
