@@ -213,6 +213,7 @@ def test_hub_name_offline_says_save_to_disk(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode != 0
     assert "InputError" in r.stderr and "save_to_disk" in r.stderr
+    assert "cannot be reached" in r.stderr  # at once, not after datasets' retries (24 s)
 
 
 # -- encodings ---------------------------------------------------------------------------

@@ -417,6 +417,13 @@ class Source:
         if self.spec.startswith("hf:"):
             name, _, split = self.spec[3:].partition(":")
             split = split or self.split or "train"
+            from ..transformer.hub import hub_reachable
+
+            if not hub_reachable():  # streaming needs the hub: say so now, not after retries
+                raise InputError(
+                    f"{self.spec}: the Hugging Face hub cannot be reached from here (offline, "
+                    f"or HF_HUB_OFFLINE is set). Save the dataset on a connected machine with "
+                    f"Dataset.save_to_disk(FOLDER) and pass the FOLDER instead.")
             try:
                 ds = datasets.load_dataset(name, split=split, streaming=True)
             except Exception as e:

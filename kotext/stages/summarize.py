@@ -259,6 +259,8 @@ def load_seq2seq(model: str, device: str = "cpu"):
                          "pip install 'kotext[transformers]'") from None
     from transformers.utils import logging as hf_logging
 
+    from ..transformer.hub import hub_reachable
+
     hf_logging.disable_progress_bar()  # the library never prints; the CLI owns the terminal
     p = Path(model).expanduser()
     if p.is_dir():
@@ -293,7 +295,7 @@ def load_seq2seq(model: str, device: str = "cpu"):
         fix = (f"Without internet access, download it on a connected machine "
                f"(hf download {model} --local-dir {local}), copy the folder "
                f"here and pass it: --model ./{local}")
-        if mdl is None and not _hub_reachable():
+        if mdl is None and not hub_reachable():
             raise ModelError(f"cannot load '{model}': it is not a local folder, not in the "
                              f"Hugging Face cache, and the Hub cannot be reached. {fix}")
         if mdl is None:
@@ -311,24 +313,6 @@ def load_seq2seq(model: str, device: str = "cpu"):
     mdl.to(device)
     mdl.eval()
     return tok, mdl
-
-
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """False when offline (HF_HUB_OFFLINE) or the Hub's host does not answer quickly."""
-    import os
-    import socket
-    from urllib.parse import urlparse
-
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
-        return False
-    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    try:
-        socket.create_connection((url.hostname or "huggingface.co",
-                                  url.port or (443 if url.scheme == "https" else 80)),
-                                 timeout=timeout).close()
-        return True
-    except OSError:
-        return False
 
 
 def input_limit(tok, mdl, max_input_tokens: int | None = None) -> int:

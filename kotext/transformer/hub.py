@@ -25,9 +25,11 @@ def offline_hint(name: str) -> str:
             f"--base DIR")
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
+def hub_reachable(timeout: float = 3.0) -> bool:
     """A quick look for the hub, so an offline machine fails at once instead of after
-    a minute of download retries."""
+    a minute of download retries (False too when HF_HUB_OFFLINE is set)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
     url = urlparse(endpoint)
     host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
@@ -69,8 +71,7 @@ def resolve_base(name: str | os.PathLike) -> Path:
                                       local_files_only=True))
     except Exception:  # noqa: BLE001 - not cached: go to the hub
         pass
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") or \
-            not _hub_reachable():
+    if not hub_reachable():
         raise ModelError(f"--base {name}: there is no folder {name} here, and the Hugging Face "
                          f"hub cannot be reached to load it by name; {offline_hint(name)}")
     try:
