@@ -899,30 +899,21 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
 
 
 # -- summarization and keywords --------------------------------------------------------------
-def _json_safe(v: Any) -> Any:
-    """NaN (an undefined score, e.g. with no pair covered) as null: JSON has no NaN."""
-    if isinstance(v, float) and v != v:
-        return None
-    if isinstance(v, dict):
-        return {k: _json_safe(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_json_safe(x) for x in v]
-    return v
-
-
 def _report(rep: dict[str, Any], json_out: str | None, as_text) -> None:
     """A metrics report: as text on stdout, and as JSON to ``--json FILE`` ('-': stdout
-    instead of the text)."""
+    instead of the text); an undefined score (NaN) is null."""
     import json
 
+    from .io.writers import json_safe
+
     if json_out == "-":
-        click.echo(json.dumps(_json_safe(rep), ensure_ascii=False, indent=2, allow_nan=False))
+        click.echo(json.dumps(json_safe(rep), ensure_ascii=False, indent=2, allow_nan=False))
         return
     click.echo(as_text(rep))
     if json_out:
         Path(json_out).parent.mkdir(parents=True, exist_ok=True)
         with open(json_out, "w", encoding="utf-8") as f:
-            json.dump(_json_safe(rep), f, ensure_ascii=False, indent=2, allow_nan=False)
+            json.dump(json_safe(rep), f, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def _summary_stages(do_clean: bool) -> list:

@@ -366,3 +366,11 @@ def test_parquet_value_that_does_not_fit_the_schema(tmp_path, monkeypatch):
         w.close()
     w.close(ok=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jsonl_nan_inside_a_list_is_null(tmp_path):
+    # the fallback made only top-level NaN null: a NaN inside a list was written as NaN
+    rows = [{"id": 1, "vals": [1.0, float("nan"), float("inf")], "error": None}]
+    p = write_all(tmp_path / "o.jsonl", rows=rows, cols=["id", "vals", "error"])
+    line = p.read_text(encoding="utf-8")
+    assert json.loads(line, parse_constant=lambda c: pytest.fail(c))["vals"] == [1.0, None, None]

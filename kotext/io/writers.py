@@ -134,13 +134,24 @@ def _stdout_in(encoding: str):
     return out
 
 
+def json_safe(v: Any) -> Any:
+    """``v`` with NaN and infinities as None, at any depth: JSON has neither (an undefined
+    score, a NaN cell inside a list)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    return v
+
+
 def _json_line(row: dict[str, Any]) -> str:
     try:
         return json.dumps(row, ensure_ascii=False, default=str, allow_nan=False) + "\n"
     except ValueError:  # NaN / inf are not JSON: null
-        row = {k: None if isinstance(v, float) and not math.isfinite(v) else v
-               for k, v in row.items()}
-        return json.dumps(row, ensure_ascii=False, default=str) + "\n"
+        return json.dumps(json_safe(row), ensure_ascii=False, default=str,
+                          allow_nan=False) + "\n"
 
 
 class Writer:
