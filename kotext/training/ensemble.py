@@ -8,8 +8,6 @@ have held out (each trained on the same file with the same ``--val-fraction`` an
 
 from __future__ import annotations
 
-from collections import Counter
-
 import shutil
 import time
 from collections.abc import Callable
@@ -71,6 +69,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
     folders = [resolve_model(m) for m in members]
     cfgs = [read_config(f) for f in folders]
     labels = [str(x) for x in cfgs[0].get("labels", [])]
+    counts = data.counts()  # what each member must have been trained on
     for f, c in zip(folders, cfgs):
         if [str(x) for x in c.get("labels", [])] != labels:
             raise UsageError(f"{f}: labels {c.get('labels')} differ from {folders[0]}'s {labels}")
@@ -85,7 +84,6 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
                 f"are fitted on held-out rows, so every member must be trained on this file "
                 f"with --val-fraction {val_fraction} --seed {seed} and without --refit"
             )
-        counts = Counter(data.labels)
         if t.get("rows", len(data.labels)) != len(data.labels) or \
                 dict(t.get("counts", counts)) != dict(counts):
             raise UsageError(
