@@ -429,12 +429,17 @@ class Writer:
         finally:
             self._unlock()
 
+    def _drop_part(self) -> None:
+        """No part file to resume from: rows that cannot be written would fail again."""
+        for f in (self._f, self._pq_writer):
+            if f is not None:
+                f.close()
+        self.part.unlink(missing_ok=True)
+        self.ckpt.unlink(missing_ok=True)
+
     def _close(self, ok: bool) -> None:
         if self._discard:
-            if self._f is not None:
-                self._f.close()
-            self.part.unlink(missing_ok=True)
-            self.ckpt.unlink(missing_ok=True)
+            self._drop_part()
             return
         if self._f is not None and not ok:
             # stopped early: cut off a write that did not finish, then record the rows
@@ -446,9 +451,7 @@ class Writer:
         try:
             self._flush_parquet()
         except UsageError:  # rows that do not fit the schema: no half-written part file
-            if self._pq_writer is not None:
-                self._pq_writer.close()
-            self.part.unlink(missing_ok=True)
+            self._drop_part()
             raise
         if self._pq_writer is not None:
             self._pq_writer.close()
