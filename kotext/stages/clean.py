@@ -70,9 +70,9 @@ _SPACES = re.compile(r"[^\S\n]+")
 # Invisible characters pasted in from web pages and word processors: zero-width space,
 # soft hyphen, word joiner, a BOM inside the text, direction marks; and a zero-width joiner
 # that is not inside an emoji sequence. Kiwi makes tokens of them (배우\u200b연기 -> 우연).
-_INVISIBLE = re.compile("[\u200b\u00ad\u2060\ufeff\u200e\u200f]|"
-                        "(?<=[\\w\\s])\u200d|\u200d(?=[\\w\\s])")
-_INVISIBLE_CHARS = "\u200b\u00ad\u2060\ufeff\u200e\u200f\u200d"
+_ZWJ, _ALWAYS_INVISIBLE = "\u200d", "\u200b\u00ad\u2060\ufeff\u200e\u200f"
+_INVISIBLE_CHARS = _ALWAYS_INVISIBLE + _ZWJ  # the quick test before the regex
+_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}]|(?<=[\\w\\s]){_ZWJ}|{_ZWJ}(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
 # while ㅋㅋ, ㅠㅠ, ㅎㅎ, ㅇㅇ carry meaning and stay.
