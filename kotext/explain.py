@@ -22,9 +22,13 @@ class Explanation:
     def label(self) -> str:
         return self.labels[int(np.argmax(self.probs))]
 
-    def top(self, label: str, n: int = 5) -> list[tuple[Token, float]]:
+    def top(self, label: str, n: int = 5, at_least: float = 0.0) -> list[tuple[Token, float]]:
+        """The ``n`` morphemes that pushed most toward ``label``, each above ``at_least``."""
         ranked = sorted(((t, s[label]) for t, s in self.token_scores), key=lambda x: -x[1])
-        return [(t, v) for t, v in ranked[:n] if v > 0]
+        return [(t, v) for t, v in ranked[:n] if v > at_least]
+
+
+SHOWN = 0.005  # the terminal and the page list no contribution that prints as +0.00
 
 
 def explain(pipeline, text: str) -> Explanation:
@@ -80,7 +84,7 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
     out.append(text[pos:])
     lines.append("".join(out))
     for lab in ex.labels:
-        top = [(t, v) for t, v in ex.top(lab, n) if v >= 0.005]  # no "+0.00" rows
+        top = ex.top(lab, n, at_least=SHOWN)
         if top:
             lines.append(f"toward {lab}: " + ", ".join(
                 f"{t.form}/{t.tag} {v:+.2f}" for t, v in top))
@@ -105,8 +109,8 @@ def to_html(ex: Explanation) -> str:
     out.append(html.escape(text[pos:]))
     rows = "".join(
         f"<tr><td>{html.escape(lab)}</td><td>{p:.3f}</td><td>"
-        + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}" for t, v in ex.top(lab, 10)
-                    if v >= 0.005)
+        + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}"
+                    for t, v in ex.top(lab, 10, at_least=SHOWN))
         + "</td></tr>" for lab, p in zip(ex.labels, ex.probs))
     return (
         "<!doctype html><html lang=ko><meta charset=utf-8><title>kotext explain</title>"
