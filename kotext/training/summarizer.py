@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
+from .card import command_line
 
 DOC_FIELDS = ("document", "text", "article", "body", "content", "source")
 SUMMARY_FIELDS = ("summary", "target", "abstract", "highlights")
@@ -162,7 +162,7 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
             "max_target_length": max_target_length, "max_steps": max_steps, "seed": seed,
             "steps": step, "epochs_run": round(step / steps_per_epoch, 2), "losses": losses,
             "eval_loss": eval_loss,
-            "command": " ".join(shlex.quote(a) for a in ["kotext", *sys.argv[1:]])
+            "command": command_line()
             if Path(sys.argv[0]).name in ("kotext", "__main__.py") else None}
     (out / "training.json").write_text(json.dumps(info, ensure_ascii=False, indent=2),
                                        encoding="utf-8")
