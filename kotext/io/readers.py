@@ -82,6 +82,15 @@ def _header_names(header: list[str], name: str) -> list[str]:
     return out
 
 
+def _parquet_file(path: Path):
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except Exception as e:
+        raise InputError(f"{path}: not a readable parquet file ({e})") from None
+
+
 def format_of(path: str | Path) -> str | None:
     suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -375,16 +384,10 @@ class Source:
 
     def _rows_parquet(self, path: Path, add_source: bool) -> Iterator[dict]:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        def pa_binary(t) -> bool:
-            return pa.types.is_binary(t) or pa.types.is_large_binary(t)
-
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as e:
-            raise InputError(f"{path}: not a readable parquet file ({e})") from None
-        binary = {f.name for f in pf.schema_arrow if pa_binary(f.type)}
+        pf = _parquet_file(path)
+        binary = {f.name for f in pf.schema_arrow
+                  if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)}
         for f in pf.schema_arrow:  # for a parquet output: the input's own column types
             if f.name not in binary:
                 self.arrow_types.setdefault(f.name, f.type)
@@ -497,12 +500,7 @@ class Source:
         if fmt == "jsonl":
             return None
         if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            try:
-                return list(pq.ParquetFile(path).schema_arrow.names)
-            except Exception as e:
-                raise InputError(f"{path}: not a readable parquet file ({e})") from None
+            return list(_parquet_file(path).schema_arrow.names)
         self._header = None
         rows = self._rows_file(path, False)
         try:
