@@ -827,7 +827,6 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
       kotext evaluate models/my-model test.csv --label-map 0=negative,1=positive \\
           --json metrics.json
     """
-
     from .errors import InputError
     from .evaluate import classification_report, format_report, plot_confusion
     from .stages.classify import classify_pipeline
@@ -1153,7 +1152,6 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
       kotext evaluate-summary preds.jsonl --pred-field summary --gold-field reference
       kotext evaluate-summary news.jsonl --text-field body --gold-field summary -n 3 --json m.json
     """
-
     from .evaluate.rouge import format_summary_report, rouge, sentence_prf
     from .evaluate.summary_data import is_index_list as _is_index_list
     from .evaluate.summary_data import read_summary_rows
@@ -1163,6 +1161,7 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
     rows, text_field, gold_field = read_summary_rows(data, text_field, gold_field,
                                                      pred_field, encoding)
     summarizer = None
+    cleaner = Clean()  # list articles are cleaned item by item (the pipeline's own, if any)
     if pred_field is None and pipeline_file:
         nlp = load(pipeline_file)
         summarizer = next((st for st in nlp.stages if "summary" in st.assigns), None)
@@ -1170,9 +1169,7 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
             raise UsageError(f"--pipeline {pipeline_file}: no stage makes a summary; use a "
                              f"pipeline ending in textrank.v1 or abstractive.v1")
         units = getattr(summarizer, "units", None)
-    cleaner = next((st for st in nlp.stages if st.factory == "clean.v1"), None) \
-        if summarizer is not None else None
-    cleaner = cleaner or Clean()
+        cleaner = next((st for st in nlp.stages if st.factory == "clean.v1"), cleaner)
     cands: list[Any] = []
     refs: list[Any] = []
     pred_idx: list[list[int]] = []
@@ -1389,17 +1386,17 @@ def _texts(input: str, text_column, encoding, input_format, limit):
     src = read(input, text_column=text_column, encoding=encoding, input_format=input_format)
 
     def gen():
-        bad: list[str] = []
+        bad, first = 0, ""  # a count, not a list: a corpus may have millions of rows
         for i, row in enumerate(src):
             if limit and i >= limit:
                 break
             try:
                 yield text_of(row.get(src.text_key))
             except KotextError as e:
-                bad.append(f"row {i + 1}: {src.text_key}: {e}")
+                bad, first = bad + 1, first or f"row {i + 1}: {src.text_key}: {e}"
                 yield ""
         if bad:
-            click.echo(f"note: {len(bad)} row(s) with no text, left out (first: {bad[0]})",
+            click.echo(f"note: {bad} row(s) with no text, left out (first: {first})",
                        err=True)
 
     return gen()
@@ -1611,7 +1608,6 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
       kotext embed evaluate --model models/vec --similarity kor_ws353.csv \\
           --analogy kor_analogy_semantic.txt --analogy kor_analogy_syntactic.txt
     """
-
     from .embeddings import Vectors, evaluate_analogy, evaluate_similarity
 
     if not similarity and not analogy:
