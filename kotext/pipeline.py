@@ -56,10 +56,10 @@ TEXT_DERIVED = frozenset({"tokens", "sentences", "label", "scores", "summary",
                           "summary_indices", "keywords", "vector"})
 
 
-def _batch_size(value: Any, name: str) -> int:
+def _batch_size(value: Any) -> int:
     """A positive whole number (0 wrote nothing at all, -1 crashed in islice)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"pipeline {name} = {value!r}: give a whole number of documents, "
+        raise ConfigError(f"pipeline batch_size = {value!r}: give a whole number of documents, "
                           f"1 or more (default {BATCH_SIZE})")
     return value
 
@@ -74,7 +74,7 @@ class Pipeline:
     def __init__(self, stages: Iterable[Stage], batch_size: int = BATCH_SIZE,
                  source: Path | None = None):
         self.stages: list[Stage] = list(stages)
-        self.batch_size = _batch_size(batch_size, "batch_size")
+        self.batch_size = _batch_size(batch_size)
         self.source = source
         seen: set[str] = set()
         for i, st in enumerate(self.stages):
@@ -255,7 +255,7 @@ class Pipeline:
         """
         if on_error not in ("raise", "record"):
             raise ValueError("on_error must be 'raise' or 'record'")
-        bs = self.batch_size if batch_size is None else _batch_size(batch_size, "batch_size")
+        bs = self.batch_size if batch_size is None else _batch_size(batch_size)
         if n_process <= 1:
             # Measured: a background thread for batches made end-to-end runs slower (GIL
             # contention with Kiwi's result thread), so batches run in the caller's thread.

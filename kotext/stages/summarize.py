@@ -31,7 +31,6 @@ from .base import Stage
 from .tokenize import POS_PRESETS, _as_list
 
 
-
 def _tags(pos, default: tuple[str, ...], name: str) -> tuple[str, ...]:
     out: list[str] = []
     for p in _as_list(pos, name):
