@@ -672,6 +672,10 @@ def transformer_options(f):
                    "ensemble: combine trained models (--members).")
 @click.option("--eval", "eval_file", default=None, metavar="FILE",
               help="A labeled test file, reported in the model card.")
+@click.option("--eval-text-column", default=None, metavar="NAME",
+              help="--eval's text column, where it differs from --text-column.")
+@click.option("--eval-label-column", default=None, metavar="NAME",
+              help="--eval's label column, where it differs from --label-column.")
 @click.option("--val-fraction", default=0.1, show_default=True, type=float,
               help="Share of the training data held out (stratified) for validation.")
 @click.option("--refit/--no-refit", default=False, show_default=True,
@@ -702,8 +706,8 @@ def transformer_options(f):
                    "default). Results can differ slightly with the thread count.")
 @transformer_options
 def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
-                         drop_blank_labels, encoding, output, method, eval_file, val_fraction,
-                         refit, class_weight, seed, C, char_ngrams, morph_ngrams, bits, limit,
+                         drop_blank_labels, encoding, output, method, eval_file,
+                         eval_text_column, eval_label_column, val_fraction, refit, class_weight, seed, C, char_ngrams, morph_ngrams, bits, limit,
                          name, members=None, description="", licence=None, vectors=None,
                          hidden=None, threads=None,
                          transformer_params=None) -> None:
@@ -782,7 +786,10 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          + f" apply to --method transformer, gru or lstm, not {method}")
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit)
-    eval_data = _labeled(eval_file, text_column, label_column, encoding, label_map,
+    if (eval_text_column or eval_label_column) and not eval_file:
+        raise UsageError("--eval-text-column and --eval-label-column go with --eval FILE")
+    eval_data = _labeled(eval_file, eval_text_column or text_column,
+                         eval_label_column or label_column, encoding, label_map,
                          drop_blank_labels) if eval_file else None
     if eval_data is not None:
         unseen = {k: v for k, v in eval_data.counts().items() if k not in data.counts()}

@@ -352,6 +352,23 @@ def test_eval_labels_the_training_data_lacks_are_named(cli, write):
         in r.output and "training on" not in r.output
 
 
+def test_eval_file_with_its_own_column_names(cli, write):
+    # an --eval file had to use the training file's column names
+    rows = "".join(f"좋다 {i},pos\n싫다 {i},neg\n" for i in range(10))
+    tr = write("tr.csv", "text,label\n" + rows)
+    ev = write("ev.csv", "review,gold\n" + rows)
+    out = tr.parent / "m"
+    r = cli("train", "classifier", "--train", tr, "--eval", ev, "-o", out)
+    assert r.exit_code == 2 and "review" in r.output  # the columns that exist are named
+    r = cli("train", "classifier", "--train", tr, "--eval", ev, "--eval-text-column",
+            "review", "--eval-label-column", "gold", "-o", out)
+    assert r.exit_code == 0, r.output
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "Evaluation file:\n\naccuracy **1.0000**, macro-F1 **1.0000** on 20 held-out" in card
+    r = cli("train", "classifier", "--train", tr, "--eval-text-column", "review", "-o", out)
+    assert r.exit_code == 2 and "go with --eval FILE" in r.output
+
+
 def test_ngram_ranges_are_checked(cli, write):
     # a backwards range silently turned character n-grams off; both off left no features
     from kotext.features import HashedNgrams
