@@ -1385,23 +1385,35 @@ def _vectors_options(f):
                              "file or a Facebook fastText .bin file.")(f)
 
 
-def _texts(input: str, text_column, encoding, input_format, limit):
+def _texts(input: str, text_column, encoding, input_format, limit, where: bool = False):
     """Stream the texts of INPUT (never all in memory). A row whose cell holds no text (a
-    JSON object) is an empty text, so the rows keep their numbers, and a note names it."""
+    JSON object) is an empty text, so the rows keep their numbers, and a note names it.
+    ``where=True`` yields (where, text) pairs instead: the row number from 1, or
+    ``FILE:ROW`` (numbered in its file) when INPUT is a folder or a glob of files."""
     from .io.readers import read, text_of
 
     src = read(input, text_column=text_column, encoding=encoding, input_format=input_format)
 
     def gen():
         bad, first = 0, ""  # a count, not a list: a corpus may have millions of rows
+        per_file: dict[str, int] = {}
         for i, row in enumerate(src):
             if limit and i >= limit:
                 break
             try:
-                yield text_of(row.get(src.text_key))
+                text = text_of(row.get(src.text_key))
             except KotextError as e:
                 bad, first = bad + 1, first or f"row {i + 1}: {src.text_key}: {e}"
-                yield ""
+                text = ""
+            if not where:
+                yield text
+                continue
+            name = row.get("kotext_source", row.get("source")) if src.many_files else None
+            if name is None:
+                yield str(i + 1), text
+            else:
+                per_file[name] = per_file.get(name, 0) + 1
+                yield f"{name}:{per_file[name]}", text
         if bad:
             click.echo(f"note: {bad} row(s) with no text, left out (first: {first})",
                        err=True)
@@ -1689,7 +1701,7 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
 
     Document vectors are weighted averages of word vectors (docvec.v1), less the direction
     that all documents share (--common); INPUT is streamed, only the best N are kept.
-    Prints score, row number (from 1) and text.
+    Prints score, row number (from 1; FILE:ROW for a folder or glob) and text.
 
     \b
     Examples:
@@ -1718,9 +1730,9 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
     heap: list[tuple[float, int, str]] = []
     # the texts as given go to the output (the pipeline's are cleaned: ㅋㅋ, [URL]); tee
     # holds only what the pipeline has read ahead
-    texts, given = tee(_texts(input, text_column, encoding, input_format, limit))
-    docs = ((i, d, g) for i, (d, g) in enumerate(zip(nlp.pipe(texts, on_error="record"),
-                                                     given), 1)
+    texts, given = tee(_texts(input, text_column, encoding, input_format, limit, where=True))
+    docs = ((i, d, g) for i, (d, g) in enumerate(zip(nlp.pipe((t for _, t in texts),
+                                                              on_error="record"), given))
             if d.error is None and d.vector is not None)
     comps = np.zeros((0, len(q)), dtype=np.float32)
     if common:
@@ -1738,8 +1750,8 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
             heapq.heappush(heap, item)
         elif item > heap[0]:
             heapq.heapreplace(heap, item)
-    for score, neg_i, text in sorted(heap, reverse=True):  # one line each
-        click.echo(f"{score:.4f}\t{-neg_i}\t{' '.join(text.split())}")
+    for score, _, (where, text) in sorted(heap, reverse=True):  # one line each
+        click.echo(f"{score:.4f}\t{where}\t{' '.join(text.split())}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -136,6 +136,15 @@ def test_similar_docs_command(cli, write, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stdout.split("\t")[1:] == ["3", "배우 연기\n"]
     assert "1 row(s) with no text, left out (first: row 2: body: a JSON object" in r.stderr
+    # a folder of files: each hit says which file and which row of it (row 2 was
+    # ambiguous: the second row of which file?)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("영화 음악\n지루 지루\n", encoding="utf-8")
+    (tmp_path / "d" / "b.txt").write_text("영화 지루\n배우 연기\n", encoding="utf-8")
+    r = cli("similar-docs", tmp_path / "d", "--query", "배우 연기", "--model", tmp_path / "v",
+            "-n", "1", "--weighting", "mean")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.split("\t")[1:] == [f"{tmp_path / 'd' / 'b.txt'}:2", "배우 연기\n"]
 
 
 def test_common_components_found_and_removed():

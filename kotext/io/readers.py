@@ -455,9 +455,13 @@ class Source:
         elif self.spec.startswith("hf:") or not self.files:
             yield from self._rows_dataset()
         else:
-            many = len(self.files) > 1
             for path in self.files:
-                yield from self._rows_file(path, many)
+                yield from self._rows_file(path, self.many_files)
+
+    @property
+    def many_files(self) -> bool:
+        """Several files: each row carries its file (``source``, see _with_source)."""
+        return self.spec != "-" and len(self.files or ()) > 1
 
     # -- public ------------------------------------------------------------------------
     def open(self) -> Source:
