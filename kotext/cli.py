@@ -195,6 +195,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
             click.echo(f"  ... see the error column for the other "
                        f"{stats.failed - len(stats.errors)}", err=True)
     if stats.failed and on_error == "fail":
+        click.echo("  (each failing row keeps its place, with the reason in its error column; "
+                   "--on-error skip accepts them and exits 0)", err=True)
         sys.exit(1)
 
 

@@ -69,10 +69,25 @@ def test_learns_and_round_trips(model_dir):
     assert again == [d.scores for d in docs]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "good movie", "12345", "가" * 100_000])
+@pytest.mark.parametrize("text", ["😀😀😀", "good movie", "12345", "가" * 100_000])
 def test_odd_texts_get_a_label(model_dir, text):
     d = kotext.load(model_dir)(text)
     assert d.error is None and d.label in ("negative", "positive") and 0 <= d.score <= 1
+
+
+def test_empty_texts_get_no_label_but_an_error(model_dir, cli, write):
+    # they got the model's prior (negative 0.567) and counted as negative reviews
+    nlp = kotext.load(model_dir)
+    docs = list(nlp.pipe(["", "   ", None, float("nan"), "좋다"]))
+    assert [d.label for d in docs][:4] == [None] * 4 and docs[4].label is not None
+    assert all(d.error.endswith("empty text: nothing to classify") for d in docs[:4])
+    assert docs[4].error is None
+    f = write("e.csv", "id,document\n1,좋다\n2,\n3,별로\n")
+    r = cli("classify", f, "--text-column", "document", "--model", model_dir,
+            "--format", "csv")
+    assert r.exit_code == 1 and "1 failed" in r.stderr, r.output
+    rows = r.stdout.strip().splitlines()
+    assert len(rows) == 4 and rows[2].startswith("2,,,,") and "empty text" in rows[2]
 
 
 def test_missing_incomplete_and_newer_models(model_dir, tmp_path):
@@ -195,12 +210,16 @@ def test_label_map_parsing():
 def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):
     f = write("r.txt", "정말 재밌는 영화였어요\n\n최악의 영화\n")
     res = cli("classify", f, "--model", model_dir)
+    # the blank line keeps its place, with no label: an empty text is not a review
+    assert res.exit_code == 1 and "--on-error skip accepts them" in res.stderr
+    res = cli("classify", f, "--model", model_dir, "--on-error", "skip")
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 3 and "empty text" in lines[1]
     assert lines[0].startswith("positive") and lines[2].startswith("negative")
     # the same table in a .txt file (it held the label alone)
-    res = cli("classify", f, "--model", model_dir, "-o", f.parent / "labels.txt")
+    res = cli("classify", f, "--model", model_dir, "-o", f.parent / "labels.txt",
+              "--on-error", "skip")
     assert res.exit_code == 0
     assert (f.parent / "labels.txt").read_text(encoding="utf-8").splitlines() == lines
     c = write("r.csv", "id,document,label\n1,정말 재밌는 영화였어요,1\n2,최악의 영화,0\n")
@@ -255,6 +274,8 @@ def test_cli_explain(model_dir, cli, tmp_path):
     assert res.stdout.startswith("positive") and "toward positive" in res.stdout
     page = (tmp_path / "new" / "e.html").read_text("utf-8")
     assert "<span" in page and "최고" in page
+    res = cli("explain", "  ", "--model", model_dir)  # it explained the model's prior
+    assert res.exit_code == 2 and "empty text: nothing to classify" in res.output
 
 
 def test_explain_attributions_sum_to_the_score(model_dir):

@@ -63,7 +63,7 @@ def test_saved_model_predicts_like_transformers_itself(finetuned):
     from kotext.stages.classify import Classifier
 
     out, _ = finetuned
-    texts = POS[:4] + NEG[:4] + ["", "ㅋㅋ"]
+    texts = POS[:4] + NEG[:4] + ["ㅋ", "ㅋㅋ"]
     stage = Classifier(str(out))
     assert stage.requires == frozenset({"text"})  # no Kiwi needed to classify
     docs = list(stage.pipe([Doc(text=t) for t in texts]))
@@ -174,7 +174,10 @@ def test_texts_of_every_length(finetuned):
     nlp = classify_pipeline(str(out))
     texts = ["", " ", "가", "최고", "영화 " * 40, "재밌다" * 33334]  # up to 100,000 characters
     docs = list(nlp.pipe(texts))
-    assert [d.error for d in docs] == [None] * len(texts)
+    assert [d.label for d in docs[:2]] == [None, None]  # nothing to classify, and said so
+    assert all(d.error == "classify: empty text: nothing to classify" for d in docs[:2])
+    docs = docs[2:]
+    assert [d.error for d in docs] == [None] * len(docs)
     for d in docs:
         assert d.label in ("negative", "positive")
         assert abs(sum(d.scores.values()) - 1) < 1e-6
@@ -374,9 +377,10 @@ def test_cli_train_classify_evaluate_explain(encoder, tmp_path, cli, write):
     meta = json.loads((out / "kotext.json").read_text())
     assert meta["training"]["epochs"] == 2 and meta["training"]["patience"] == 0
     r = cli("classify", "-", "--model", out, "--format", "jsonl", input="최고의 영화\n\n")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # the empty line: no label, an error on its row
     rows_out = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
-    assert len(rows_out) == 2 and all(x["label"] in ("negative", "positive") for x in rows_out)
+    assert len(rows_out) == 2 and rows_out[0]["label"] in ("negative", "positive")
+    assert rows_out[1]["label"] is None and "empty text" in rows_out[1]["error"]
     r = cli("evaluate", out, data, "--text-column", "document",
             "--label-map", "0=negative,1=positive", "--json", "-")
     assert r.exit_code == 0, r.output

@@ -9,6 +9,7 @@ from ..errors import ConfigError, ModelError, installed
 from ..modelio import read_config, resolve_model
 from .base import Stage
 
+EMPTY_TEXT = "empty text: nothing to classify"
 RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
 
 
@@ -90,8 +91,8 @@ class Classifier(Stage):
                 raise ConfigError(
                     f"stage '{self.name}': model {self.model} was trained behind a {factory} "
                     f"stage, which this pipeline lacks; add it with the options in "
-                    f"{self._folder / 'config.json'} (or build the pipeline with "
-                    f"kotext.classify_pipeline(model))"
+                    f"{self._folder / 'config.json'} (or load the model's own pipeline: "
+                    f"kotext.load({str(self.model)!r}))"
                 )
             got = have[-1].to_config()
             for key, val in want.items():
@@ -114,11 +115,19 @@ class Classifier(Stage):
         return self._model
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
-        if not docs:
+        # An empty text has nothing to classify: it gets no label and says so on its row
+        # (it got the model's prior, e.g. negative 0.567, and counted as a review).
+        todo = [d for d in docs if d.text.strip() or d.error is not None]
+        if len(todo) < len(docs):
+            for d in docs:
+                if d.error is None and not d.text.strip():
+                    d.error = f"{self.name}: {EMPTY_TEXT}"
+            todo = [d for d in todo if d.error is None]
+        if not todo:
             return docs
-        probs = self.classifier.predict_proba(docs)
+        probs = self.classifier.predict_proba(todo)
         labels = self.labels
-        for doc, best, p in zip(docs, probs.argmax(axis=1).tolist(), probs.tolist()):
+        for doc, best, p in zip(todo, probs.argmax(axis=1).tolist(), probs.tolist()):
             doc.label = labels[best]
             doc.scores = dict(zip(labels, p))
         return docs
