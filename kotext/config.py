@@ -27,17 +27,24 @@ def bundled_dir(kind: str) -> Path:
 
 
 def find_pipeline(name_or_path: str | Path) -> Path:
+    """A pipeline file: a path, a shipped pipeline's name (``tokenize``), or the README's
+    ``pipelines/NAME.toml`` from a folder that has no ``pipelines/`` of its own. Any
+    other path that does not exist is an error (``porj/tokenize.toml`` used to load the
+    shipped file without a word)."""
     p = Path(name_or_path)
     if p.is_file():
         return p
     pdir = bundled_dir("pipelines")
     for cand in (pdir / p.name, pdir / f"{p.name}.toml"):
-        if cand.is_file() and (p.parent == Path(".") or not p.parent.exists()):
+        if cand.is_file() and (p.parent == Path(".") or (
+                p.parent == Path("pipelines") and not p.parent.exists())):
             return cand
     shipped = sorted(x.stem for x in pdir.glob("*.toml"))
+    missing = next((d for d in reversed(p.parents) if d != Path(".") and not d.exists()), None)
+    why = f" (there is no folder {missing})" if missing is not None else ""
     raise ConfigError(
-        f"pipeline file not found: {name_or_path}. Give a path to a .toml file, or the name "
-        f"of a shipped pipeline: {', '.join(shipped)}."
+        f"pipeline file not found: {name_or_path}{why}. Give a path to a .toml file, a model "
+        f"folder, or the name of a shipped pipeline: {', '.join(shipped)}."
     )
 
 

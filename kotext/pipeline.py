@@ -85,6 +85,7 @@ class Pipeline:
             if st.name in seen:
                 raise ConfigError(f"two stages are named '{st.name}'; stage names must differ")
             seen.add(st.name)
+            registry.check_options(st)
         self.check()
 
     # -- construction -------------------------------------------------------------------
@@ -97,6 +98,11 @@ class Pipeline:
                 need = ", ".join(missing)
                 hints = sorted({registry.PROVIDERS[m] for m in missing if m in registry.PROVIDERS})
                 hint = f" Add a stage with factory {' / '.join(hints)} before it." if hints else ""
+                for prev in self.stages[: self.stages.index(st)]:  # there, but set not to
+                    when = [getattr(prev, "assigns_when", {}).get(m) for m in missing]
+                    if all(when):
+                        hint = (f" Stage '{prev.name}' ({prev.factory}) assigns "
+                                f"{need} only with {', '.join(sorted(set(when)))}.")
                 before = ", ".join(s.name for s in self.stages[: self.stages.index(st)]) or "none"
                 raise ConfigError(
                     f"stage '{st.name}' ({st.factory}) requires {need}, which no earlier stage "
@@ -255,24 +261,28 @@ class Pipeline:
         """
         if on_error not in ("raise", "record"):
             raise ValueError("on_error must be 'raise' or 'record'")
+        _check_many(texts)
         bs = self.batch_size if batch_size is None else _batch_size(batch_size)
-        if n_process <= 1:
+        n_process = _n_process(n_process)
+        as_doc = _as_doc if on_error == "raise" else _as_doc_or_error
+        if n_process == 1:
             # Measured: a background thread for batches made end-to-end runs slower (GIL
             # contention with Kiwi's result thread), so batches run in the caller's thread.
             # Each stage is a generator over the one before; a streaming stage (Kiwi)
             # gets the whole stream so that its threads never wait for a batch boundary.
-            docs: Iterator[Doc] = (_as_doc(t) for t in texts)
+            docs: Iterator[Doc] = (as_doc(t) for t in texts)
             for st in self.stages:
                 docs = (self._stream_of(st, docs, on_error) if st.streams
                         else self._batches_of(st, docs, bs, on_error))
             yield from docs
             return
+        self._check_rebuildable()
         ctx = mp.get_context("spawn")
         worker = _partial_worker(on_error)
         # Factories registered at run time (registry.register) are passed on by module
         # name, so that workers can import them.
         init = (self.to_config(), registry.factory_modules())
-        batches = batched((_as_doc(t) for t in texts), bs)
+        batches = batched((as_doc(t) for t in texts), bs)
         # An executor, not mp.Pool: a worker that dies (e.g. a script without the
         # `if __name__ == "__main__":` guard, which spawn re-runs in every worker) breaks
         # it and the parent is told, where a Pool restarted workers forever.
@@ -298,6 +308,66 @@ class Pipeline:
                 "n_process=1") from None
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+    def _check_rebuildable(self) -> None:
+        """Worker processes rebuild each stage from its factory name: a stage class that
+        is not registered (or a script read from stdin, which they cannot re-run) would
+        make every worker fail."""
+        for st in self.stages:
+            try:
+                ok = bool(st.factory) and registry.get(st.factory) is type(st)
+            except ConfigError:
+                ok = False
+            if not ok:
+                raise ConfigError(
+                    f"stage '{st.name}' ({type(st).__name__}) is not a registered stage, so "
+                    f"worker processes cannot rebuild it (n_process > 1): decorate its class "
+                    f"with @kotext.registry.register(\"{st.name}.v1\") at the top level of a "
+                    f"module, or use n_process=1")
+        import sys
+
+        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+        if main_file is not None and not Path(main_file).exists():
+            raise RuntimeError(
+                f"n_process > 1 starts worker processes that re-run your script, and "
+                f"{main_file} is not a file they can read (a script piped to python on "
+                f"stdin): save it to a .py file and run that, or use n_process=1")
+
+
+def _check_many(texts: Any) -> None:
+    """pipe() takes many texts: a lone string went through one character at a time, a
+    data frame one column name at a time."""
+    if isinstance(texts, (str, bytes, Doc)):
+        raise TypeError("pipe() takes many texts (a list, a generator, a pandas column); "
+                        "for one text call the pipeline itself: nlp(text)")
+    if type(texts).__name__ == "DataFrame":
+        raise TypeError("pipe() got a whole data frame, whose items are its column names: "
+                        "pass the text column, e.g. nlp.pipe(df[\"review\"])")
+
+
+def _n_process(value: Any) -> int:
+    """1 or more worker processes; -1 for one per CPU core (as in spaCy)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"n_process={value!r}: give a whole number (1, 2, ...; -1 for one "
+                        f"process per CPU core)")
+    if value == -1:
+        import os
+
+        return os.cpu_count() or 1
+    if value < 1:
+        raise ValueError(f"n_process={value}: give 1 or more (-1 for one process per CPU "
+                         f"core)")
+    return value
+
+
+def _as_doc_or_error(item: Any) -> Doc:
+    """_as_doc, with a cell that holds no text (a dict, a nested list) kept in its place
+    as an empty Doc that carries the error, as the CLI does for such a row."""
+    try:
+        return _as_doc(item)
+    except TypeError as e:
+        return Doc(text="", error=f"input: {e}")
 
 
 class _Guarded:
@@ -350,8 +420,14 @@ def _init_worker(cfg: dict[str, Any], factories: dict[str, str] | None = None) -
 
 def load(name_or_path: str | Path, overrides: list[str] | None = None) -> Pipeline:
     """Build a pipeline from a TOML file, the name of a shipped one (``"tokenize"``), or a
-    model folder (the model's own preprocessing followed by its classifier)."""
-    if Path(name_or_path).is_dir() and (Path(name_or_path) / "config.json").is_file():
+    model folder or shipped model's name (``"sentiment-ko"``): the model's own
+    preprocessing followed by its classifier."""
+    from .config import bundled_dir
+
+    model_dir = Path(name_or_path)
+    if not model_dir.exists() and len(model_dir.parts) == 1:
+        model_dir = bundled_dir("models") / model_dir  # a shipped model's name
+    if model_dir.is_dir() and (model_dir / "config.json").is_file():
         if overrides:
             raise ConfigError("--set applies to pipeline files, not to model folders")
         from .stages.classify import classify_pipeline

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import os
 from typing import Any
 
 from .errors import ConfigError
@@ -100,9 +101,22 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
         return "expected a whole number"
     if isinstance(default, float) and not isinstance(value, (int, float)):
         return "expected a number"
-    if isinstance(default, str) and not isinstance(value, str):
+    if isinstance(default, str) and not isinstance(value, str) and not (
+            key in getattr(cls, "path_params", ()) and isinstance(value, os.PathLike)):
         return "expected a string"
     return None
+
+
+def check_options(stage: Any) -> None:
+    """The same type checks for a stage built in Python (``Clean(html="yes")``) as for one
+    built from a pipeline file: a wrong type is refused, not half obeyed ("no" is true)."""
+    cls = type(stage)
+    for key in cls.param_names():
+        value = getattr(stage, key, None)
+        problem = _type_problem(cls, key, value)
+        if problem:
+            raise ConfigError(f"stage '{stage.name}' ({stage.factory or cls.__name__}): "
+                              f"option {key}={value!r}: {problem}")
 
 
 def create(factory: str, name: str | None = None, **params: Any):

@@ -270,3 +270,100 @@ def test_n_process_in_a_script_without_main_guard_fails_clearly(tmp_path):
                        timeout=120, cwd=tmp_path)
     assert r.returncode != 0
     assert 'if __name__ == "__main__":' in r.stderr
+
+
+def test_a_path_whose_folder_does_not_exist_is_not_the_shipped_pipeline(tmp_path,
+                                                                        monkeypatch):
+    # porj/tokenize.toml (a typo) loaded the shipped tokenize.toml without a word
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"porj/tokenize.toml \(there is no folder porj\)"):
+        kotext.load("porj/tokenize.toml")
+    # the README's pipelines/NAME.toml works from a folder that has no pipelines/
+    assert kotext.load("pipelines/tokenize.toml").source == bundled_dir("pipelines") / \
+        "tokenize.toml"
+
+
+def test_load_a_shipped_model_by_name():
+    nlp = kotext.load("sentiment-ko")
+    assert [s.factory for s in nlp.stages] == ["clean.v1", "kiwi.v1", "classifier.v1"]
+    assert nlp.stages[-1].model == "sentiment-ko"
+
+
+def test_a_summarizer_behind_a_tokenizer_without_sentences_fails_when_built():
+    # it built, then every summary came out empty
+    from kotext.stages.summarize import TextRankSummarizer
+
+    with pytest.raises(ConfigError, match=r"requires sentences.*'kiwi' \(kiwi.v1\) assigns "
+                                          r"sentences only with sentences = true"):
+        Pipeline([Clean(), KiwiTokenizer(sentences=False), TextRankSummarizer()])
+    with pytest.raises(ConfigError, match="requires sentences"):
+        kotext.load("summarize", ["stages.tokenize.sentences=false"])
+
+
+@pytest.mark.parametrize("make, why", [
+    (lambda: [Clean(html="yes")], "option html='yes': expected true or false"),
+    (lambda: [KiwiTokenizer(lemmas="no")], "option lemmas='no': expected true or false"),
+])
+def test_stage_options_built_in_python_are_type_checked(make, why):
+    # lemmas="no" turned lemmas on; the same pipeline failed only with n_process=2
+    with pytest.raises(ConfigError, match=why):
+        Pipeline(make())
+
+
+def test_pipe_refuses_one_string_or_a_data_frame(nlp):
+    # a string went through one character at a time, a frame one column name at a time
+    with pytest.raises(TypeError, match=r"for one text call the pipeline itself: nlp\(text\)"):
+        list(nlp.pipe("배우 연기"))
+
+    class DataFrame:  # pandas' frame, recognised by its type's name
+        def __iter__(self):
+            return iter(["review", "id"])
+
+    with pytest.raises(TypeError, match=r'pass the text column, e.g. nlp.pipe\(df\["review"\]\)'):
+        list(nlp.pipe(DataFrame()))
+
+
+@pytest.mark.parametrize("n, err", [(0, ValueError), (-2, ValueError), ("2", TypeError),
+                                    (2.0, TypeError)])
+def test_pipe_n_process_is_checked(nlp, n, err):
+    with pytest.raises(err, match="n_process"):
+        list(nlp.pipe(["가"], n_process=n))
+
+
+def test_pipe_record_keeps_a_cell_without_text_in_its_place(nlp):
+    # a dict cell stopped the whole stream with a TypeError, even with on_error="record"
+    docs = list(nlp.pipe(["좋다", {"a": 1}, [["x"]], "싫다"], on_error="record"))
+    assert [d.text for d in docs] == ["좋다", "", "", "싫다"]
+    assert docs[1].error == "input: expected a str or a Doc, got dict"
+    assert docs[2].error.startswith("input: expected a str or a Doc, got list")
+    assert docs[0].tokens and docs[3].tokens and docs[1].tokens is None
+    with pytest.raises(TypeError):
+        list(nlp.pipe(["좋다", {"a": 1}]))
+
+
+def test_n_process_with_an_unregistered_stage_names_the_fix():
+    class Anon(Stage):
+        assigns = frozenset({"label"})
+
+        def __init__(self):
+            pass
+
+        def process_batch(self, docs):
+            return docs
+
+    nlp = Pipeline([Clean(), Anon()])
+    assert nlp("가").text == "가"
+    with pytest.raises(ConfigError, match=r"stage 'anon' \(Anon\) is not a registered stage"
+                                          r".*@kotext.registry.register"):
+        list(nlp.pipe(["가", "나"], n_process=2))
+
+
+def test_n_process_in_a_script_read_from_stdin_says_so(tmp_path):
+    import subprocess
+    import sys
+
+    code = ('import kotext\nif __name__ == "__main__":\n'
+            '    print(list(kotext.load("clean").pipe(["가"], n_process=2)))\n')
+    r = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert r.returncode != 0 and "save it to a .py file" in r.stderr, r.stderr

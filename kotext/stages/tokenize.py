@@ -58,6 +58,7 @@ class KiwiTokenizer(Stage):
     factory = "kiwi.v1"
     requires = frozenset({"text"})
     assigns = frozenset({"tokens", "sentences"})
+    assigns_when: ClassVar[dict[str, str]] = {"sentences": "sentences = true"}
     path_params: ClassVar[tuple[str, ...]] = ("user_dict",)
     param_help: ClassVar[dict[str, str]] = {
         "pos": "Keep only these tag prefixes (NNG,NNP,VV) or a preset: nouns, content, "
@@ -93,6 +94,8 @@ class KiwiTokenizer(Stage):
         self.normalize_coda = normalize_coda
         self.split_complex = split_complex
         self.num_workers = num_workers
+        if not sentences:  # a summarizer behind it must fail when built, not summarize nothing
+            self.assigns = frozenset({"tokens"})
         prefixes: list[str] = []
         for p in _as_list(pos, "pos"):
             if p.lower() in POS_PRESETS:
