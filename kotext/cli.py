@@ -303,6 +303,39 @@ def tokenize(stage_kw: dict, do_clean: bool, token_format: str, with_sentences: 
             token_format=token_format, **io)
 
 
+def _import_code(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    """``--code FILE.py``: import a file of your own stages (``@kotext.registry.register``)
+    before the pipeline is built. Its folder goes on sys.path, so that --n-process workers
+    (which get the parent's sys.path) import it by the same name."""
+    import importlib
+
+    for item in value:
+        path = Path(item)
+        if path.suffix != ".py" or not path.is_file():
+            raise click.BadParameter(f"{item}: not a .py file", ctx, param)
+        name = path.stem
+        have = sys.modules.get(name)
+        if have is not None and Path(getattr(have, "__file__", "") or "").resolve() \
+                != path.resolve():
+            raise click.BadParameter(f"{item}: a module named {name!r} is already imported "
+                                     f"({getattr(have, '__file__', 'built in')}); rename the "
+                                     f"file", ctx, param)
+        folder = str(path.resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # noqa: BLE001 - the user's code: say where it failed
+            raise click.BadParameter(f"{item}: {type(e).__name__}: {e}", ctx, param) from None
+    return value
+
+
+code_option = click.option(
+    "--code", multiple=True, metavar="FILE.py", callback=_import_code, expose_value=False,
+    is_eager=True, help="Import your own stages (a .py file whose classes are decorated with "
+                        "@kotext.registry.register(\"name.v1\")) first; repeatable.")
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("pipeline_file", metavar="PIPELINE")
 @io_options
@@ -311,6 +344,7 @@ def tokenize(stage_kw: dict, do_clean: bool, token_format: str, with_sentences: 
 @click.option("--token-format", default="text", type=click.Choice(["text", "json"]),
               show_default=True, help="How tokens are written.")
 @click.option("--sentences", "with_sentences", is_flag=True, help="Add a sentences column.")
+@code_option
 def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
         with_sentences: bool, **io: Any) -> None:
     """Run a pipeline file (TOML) over INPUT.
@@ -321,6 +355,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
     Examples:
       kotext run pipelines/tokenize.toml reviews.csv --text-column document -o out.csv
       kotext run tokenize reviews.tsv --set stages.tokenize.pos=nouns --set stages.clean.emoji=remove
+      kotext run my_pipeline.toml reviews.csv --code my_stages.py   # stages of your own
     """
     from .pipeline import load
 
@@ -333,6 +368,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
 @click.argument("pipeline_file", metavar="PIPELINE")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Check with this override applied (repeatable).")
+@code_option
 def validate(pipeline_file: str, overrides: tuple[str, ...]) -> None:
     """Check a pipeline file without running it: factories, options, stage order.
 

@@ -68,7 +68,9 @@ def get(name: str) -> type:
         close = difflib.get_close_matches(name, names(), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise ConfigError(
-            f"unknown stage factory '{name}'.{hint} Known factories: {', '.join(names())}."
+            f"unknown stage factory '{name}'.{hint} Known factories: {', '.join(names())}. "
+            f"A stage of your own is known once its module is imported: pass the file to "
+            f"kotext run/validate with --code FILE.py (in Python, import it first)."
         )
     module, _, attr = _FACTORIES[name].partition(":")
     try:

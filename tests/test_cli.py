@@ -342,3 +342,36 @@ def test_parquet_to_parquet_keeps_column_types(cli, tmp_path, monkeypatch):
     t = pq.read_table(out)
     assert t.schema.field("score").type == pa.float64() and t["score"][9].as_py() == 1.5
     assert t.schema.field("n").type == pa.int32()
+
+
+def test_run_and_validate_import_stages_of_your_own_with_code(cli, write, tmp_path):
+    # a registered stage could be used from Python only: a pipeline file naming it was
+    # "unknown stage factory" for `kotext run` and `kotext validate`
+    code = write("kotext_test_shout.py", '''
+from kotext.registry import register
+from kotext.stages.base import Stage
+
+
+@register("test_shout.v1")
+class Shout(Stage):
+    assigns = frozenset({"text"})
+
+    def __init__(self, mark: str = "!"):
+        self.mark = mark
+
+    def process_batch(self, docs):
+        for d in docs:
+            d.text += self.mark
+        return docs
+''')
+    toml = write("p.toml", '[pipeline]\nstages = ["shout"]\n[stages.shout]\n'
+                           'factory = "test_shout.v1"\nmark = "!!"\n')
+    r = cli("validate", toml)
+    assert r.exit_code == 2 and "--code FILE.py" in r.output
+    r = cli("validate", toml, "--code", code)
+    assert r.exit_code == 0 and "test_shout.v1" in r.output, r.output
+    src = write("in.txt", "좋다\n싫다\n")
+    r = cli("run", toml, src, "--code", code)
+    assert r.exit_code == 0 and r.stdout.splitlines() == ["좋다!!", "싫다!!"], r.output
+    r = cli("run", toml, src, "--code", tmp_path / "nope.py")
+    assert r.exit_code == 2 and "nope.py: not a .py file" in r.output
