@@ -154,3 +154,24 @@ def test_batch_equals_single():
     batch = t.process_batch([Doc(text=x) for x in texts])
     assert [d.tokens for d in batch] == [t(Doc(text=x)).tokens for x in texts]
     assert batch[0].tokens == batch[3].tokens
+
+
+def test_a_sentence_kiwi_runs_on_for_pages_is_cut_at_sentence_ends():
+    # An unclosed quote made Kiwi keep 16 news articles as one 18,000-character sentence
+    # (which a summary then picked whole); such a sentence is cut after ". " and the like.
+    from kotext.doc import Sentence
+    from kotext.stages.tokenize import LONG_SENTENCE, _cut_long
+
+    text = " ".join(f"연구진은 {i}번째 실험 결과를 발표했다." for i in range(40)) + " 끝이다!"
+    doc = Pipeline([KiwiTokenizer()])(text)
+    assert len(doc.sentences) == 41  # Kiwi's own split, untouched
+    one = [Sentence(text, 0, len(text), (0, len(doc.tokens)))]  # as Kiwi gave it
+    cut = _cut_long(one, doc.tokens)
+    assert [(s.text, s.start, s.end, s.tokens) for s in cut] == \
+        [(s.text, s.start, s.end, s.tokens) for s in doc.sentences]
+    short = [Sentence(text[:LONG_SENTENCE], 0, LONG_SENTENCE, (0, 5))]
+    assert _cut_long(short, doc.tokens) == short  # up to LONG_SENTENCE: left as it is
+    # filtered tokens (nouns only): each piece still gets its range of what is left
+    nouns = Pipeline([KiwiTokenizer(pos="nouns")])(text)
+    cut = _cut_long([Sentence(text, 0, len(text), (0, len(nouns.tokens)))], nouns.tokens)
+    assert [s.tokens for s in cut] == [s.tokens for s in nouns.sentences]

@@ -22,6 +22,12 @@ POS_PRESETS: dict[str, tuple[str, ...]] = {
 PREDICATE_TAGS = ("VV", "VA", "VX", "VCN", "VCP", "XSV", "XSA")
 _new = tuple.__new__  # builds a Token without NamedTuple.__new__'s Python frame (hot loop)
 
+# Kiwi keeps a quotation in its sentence; an opening quote that is never closed (‘ in one
+# news item, closed ten articles later) made one "sentence" of 18,000 characters. A
+# sentence longer than this is cut after sentence-final punctuation followed by a space.
+LONG_SENTENCE = 400
+_SENTENCE_END = re.compile(r"[.!?…。][\"'”’)\]」』]*\s+(?=\S)")
+
 # The cleaning stage's masks stay one token each, with Kiwi's own tags for such things.
 _MASK = re.compile(r"\[(URL|EMAIL|PHONE|RRN|EMOJI)\]")
 _MASK_TAGS = {"URL": "W_URL", "EMAIL": "W_EMAIL", "PHONE": "W_SERIAL", "RRN": "W_SERIAL",
@@ -52,7 +58,8 @@ class KiwiTokenizer(Stage):
     (좋/VA -> 좋다/VA); ``stopwords`` drops Kiwi's default Korean stopword list, and
     ``extra_stopwords`` drops more (``form`` or ``form/TAG``); ``user_words``
     (``WORD`` or ``WORD/TAG``) and ``user_dict`` (a TSV file: WORD, TAG, SCORE) extend
-    the dictionary. Sentences follow Kiwi, and line breaks always end a sentence.
+    the dictionary. Sentences follow Kiwi, and line breaks always end a sentence (as does
+    sentence-final punctuation inside one longer than LONG_SENTENCE characters).
     """
 
     factory = "kiwi.v1"
@@ -217,5 +224,28 @@ class KiwiTokenizer(Stage):
             if cur is not None:
                 sents.append(Sentence(text[s_start:s_end], s_start, s_end,
                                       (first, len(tokens))))
+            if len(text) > LONG_SENTENCE and any(
+                    s.end - s.start > LONG_SENTENCE for s in sents):
+                sents = _cut_long(sents, tokens)
             doc.sentences = sents
         doc.tokens = tokens
+
+
+def _cut_long(sents: list[Sentence], tokens: list[Token]) -> list[Sentence]:
+    """Sentences longer than LONG_SENTENCE cut after each sentence-final punctuation mark
+    that a space follows (see LONG_SENTENCE); each piece keeps its range of tokens."""
+    import bisect
+
+    starts = [t.start for t in tokens]
+    out: list[Sentence] = []
+    for s in sents:
+        if s.end - s.start <= LONG_SENTENCE:
+            out.append(s)
+            continue
+        cuts = [s.start] + [s.start + m.end() for m in _SENTENCE_END.finditer(s.text)] + [s.end]
+        for a, b in zip(cuts, cuts[1:]):
+            piece = s.text[a - s.start:b - s.start].rstrip()
+            b = a + len(piece)
+            out.append(Sentence(piece, a, b, (bisect.bisect_left(starts, a),
+                                              bisect.bisect_left(starts, b))))
+    return out
