@@ -40,6 +40,18 @@ class RunStats:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
+
+_ENDS = tuple(".!?\u2026\u3002\"'\u201d\u2019)]\u300d\u300f")
+
+
+def join_summary(sentences: list[str]) -> str:
+    """The summary column: sentences that end in punctuation joined by a space, as they
+    would be written; otherwise (lines, list items without a full stop) one per line,
+    where a space ran them together ("돌아왔다 개량형 우주선...")."""
+    if all(s.rstrip().endswith(_ENDS) for s in sentences):
+        return " ".join(sentences)
+    return "\n".join(sentences)
+
 def output_fields(pipeline: Pipeline, sentences: bool = False) -> list[str]:
     fields = [f for f in OUTPUT_COLUMNS if f in pipeline.assigns]
     if "sentences" in fields and not sentences:
@@ -88,7 +100,8 @@ def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[
         elif f == "scores":
             out["score"] = round(doc.score, 6) if ok and doc.score is not None else None
         elif f == "summary":
-            out["summary"] = " ".join(doc.summary) if ok and doc.summary is not None else None
+            out["summary"] = join_summary(doc.summary) if ok and doc.summary is not None \
+                else None
             out["summary_indices"] = doc.summary_indices if ok else None
             out["summary_scores"] = doc.summary_scores if ok else None
         elif f == "keywords":

@@ -175,6 +175,11 @@ def test_cli_ratio_and_jsonl_with_scores(cli, write):
     assert len(row["summary_indices"]) == 3
     assert len(row["summary_scores"]) == 3
     assert row["summary"] == " ".join(ARTICLE[i] for i in row["summary_indices"])
+    # sentences without a full stop (lines, list items) are one per line: a space ran
+    # them together
+    f = write("lines.txt", "\n".join(s.rstrip(".") for s in ARTICLE))
+    row = json.loads(cli("summarize", f, "-n", "2", "--format", "jsonl").output)
+    assert row["summary"] == "\n".join(ARTICLE[i].rstrip(".") for i in row["summary_indices"])
 
 
 def test_cli_csv_rows_in_rows_out(cli, write, tmp_path):
