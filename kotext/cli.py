@@ -1756,8 +1756,16 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
 
     if not query.strip():
         raise UsageError("--query is empty: give the text to search for, e.g. -q \"배우 연기\"")
+    from .embeddings import Vectors
+
+    vec = Vectors.load(model, vectors_format)
+    if weighting == "sif" and vec.counts is None and click.get_current_context() \
+            .get_parameter_source("weighting") == click.core.ParameterSource.DEFAULT:
+        click.echo(f"note: {model} holds no word counts (a word2vec file), which sif "
+                   f"weighting needs: plain mean of the word vectors", err=True)
+        weighting = "mean"
     nlp = docvec_pipeline(model, batch_size=batch_size, weighting=weighting,
-                          format=vectors_format)
+                          format=vectors_format, loaded=vec)
     qdoc = nlp(query)
     q = qdoc.vector
     if not np.any(q):

@@ -198,3 +198,18 @@ def test_similar_docs_removes_what_all_documents_share(cli, write, tmp_path):
     small = write("s.csv", "id,document\n1,배우 영화\n2,음악 영화\n")
     r = cli("similar-docs", small, *args[2:])
     assert r.exit_code == 0 and "too few to estimate" in r.stderr
+
+
+def test_similar_docs_on_a_word2vec_file_falls_back_to_mean(cli, write, tmp_path):
+    # the advertised word2vec .txt failed with the default --weighting sif
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(3)
+    kv.add_vectors(WORDS, VECS)
+    kv.save_word2vec_format(str(tmp_path / "v.txt"))
+    src = write("c.txt", "영화 음악\n배우 연기\n")
+    r = cli("similar-docs", src, "-q", "배우", "-m", tmp_path / "v.txt", "-n", "1")
+    assert r.exit_code == 0, r.output
+    assert "holds no word counts" in r.stderr and r.stdout.split("\t")[1] == "2"
+    r = cli("similar-docs", src, "-q", "배우", "-m", tmp_path / "v.txt", "--weighting", "sif")
+    assert r.exit_code == 2 and "--weighting mean" in r.output  # asked for: refused

@@ -75,7 +75,7 @@ class DocVectors(Stage):
                 raise ConfigError(
                     f"docvec weighting tfidf needs document frequencies, which {self.vectors} "
                     f"lacks (vectors from `kotext embed train` record them); use weighting "
-                    f"'mean'{', or sif' if vec.counts is not None else ''}")
+                    f"'mean' (--weighting mean){', or sif' if vec.counts is not None else ''}")
             idf = np.log((1.0 + n_docs) / (1.0 + df.astype(np.float64))) + 1.0
             self._weights = idf.astype(np.float32)
             self._oov_weight = float(np.log(1.0 + n_docs) + 1.0)
@@ -85,7 +85,7 @@ class DocVectors(Stage):
                 raise ConfigError(
                     f"docvec weighting sif needs word frequencies, which {self.vectors} lacks "
                     f"(word2vec files do not hold them; kotext and fastText .bin vectors do); "
-                    f"use weighting 'mean'")
+                    f"use weighting 'mean' (--weighting mean)")
             p = counts.astype(np.float64) / float(counts.sum())
             self._weights = (self.sif_a / (self.sif_a + p)).astype(np.float32)
             self._oov_weight = 1.0
@@ -166,15 +166,19 @@ def remove_components(vectors: np.ndarray, components: np.ndarray) -> np.ndarray
     return np.where(norm > 1e-6, v / np.maximum(norm, 1e-6), 0.0).astype(np.float32)
 
 
-def docvec_pipeline(vectors: str, batch_size: int = 1000, **options: Any):
+def docvec_pipeline(vectors: str, batch_size: int = 1000, loaded: Any = None,
+                    **options: Any):
     """Cleaning + tokenization as the vectors were trained (kotext vectors record it;
-    the defaults otherwise), then a ``docvec.v1`` stage."""
+    the defaults otherwise), then a ``docvec.v1`` stage. ``loaded``: the Vectors of
+    ``vectors`` when the caller has read them already."""
     from .. import registry
     from ..embeddings import pipeline_from_config
     from ..pipeline import Pipeline
     from ..training.classifier import preprocess_pipeline
 
     stage = registry.create("docvec.v1", name="docvec", vectors=vectors, **options)
+    if loaded is not None:
+        stage.set_vectors(loaded)
     pre_cfg = stage.model.config.get("preprocess")
     pre = pipeline_from_config(pre_cfg) if pre_cfg else preprocess_pipeline()
     return Pipeline([*pre.stages, stage], batch_size=batch_size)
