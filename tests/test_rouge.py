@@ -191,8 +191,8 @@ def test_cli_pipeline_takes_n_and_must_summarize(cli, write, pipelines_dir):
 
 
 @pytest.mark.parametrize("gold, message", [
-    ([], "the gold summary .* is empty"), (["가", None], "holds None"),
-    ([0, "가"], "holds 0"),
+    ([], "the gold summary .* is empty"), (["가", None], r"is \['가', None\], a mix"),
+    ([0, "가"], r"is \[0, '가'\], a mix"),  # it named 0, a good index
 ])
 def test_bad_gold_rows_are_named(write, gold, message):
     from kotext.evaluate.summary_data import read_summary_rows
@@ -200,6 +200,16 @@ def test_bad_gold_rows_are_named(write, gold, message):
     p = write("x.json", json.dumps([{"sentences": ["가", "나"], "summaries": [0]},
                                     {"sentences": ["가", "나"], "summaries": gold}]))
     with pytest.raises(InputError, match="row 2: .*" + message):
+        read_summary_rows(str(p), None, None, None)
+
+
+def test_a_row_without_its_article_is_named(write):
+    # it said "the prediction (None) is sentence indices", with no --pred-field given
+    from kotext.evaluate.summary_data import read_summary_rows
+
+    p = write("x.jsonl", '{"text": "비가 왔다. 맑겠다.", "summary": "비가 왔다."}\n'
+                         '{"summary": "비가 왔다."}\n{"text": "", "summary": "x"}\n')
+    with pytest.raises(InputError, match=r"row 2: no article to summarize \(text is missing"):
         read_summary_rows(str(p), None, None, None)
 
 

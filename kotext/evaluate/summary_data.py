@@ -101,6 +101,9 @@ def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
     rows = []
     for i, o in enumerate(objs, 1):
         text = _value(o.get(text_field)) if text_field else None
+        if text_field and pred_field is None and (text is None or text in ("", [])):
+            raise InputError(f"{data}: row {i}: no article to summarize ({text_field} is "
+                             f"{'missing' if text_field not in o else 'empty'})")
         sents = [str(s) for s in text] if isinstance(text, list) else None
         gold = _value(o.get(gold_field))
         if sents is not None:
@@ -111,9 +114,9 @@ def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
                              f"every row needs a reference summary")
         if isinstance(gold, list) and not (is_index_list(gold)
                                            or all(isinstance(g, str) for g in gold)):
-            bad = next(g for g in gold if not isinstance(g, str))
-            raise InputError(f"{data}: row {i}: {gold_field} holds {bad!r}; give a text, a "
-                             "list of sentences or a list of sentence indices")
+            shown = repr(gold) if len(repr(gold)) <= 80 else repr(gold)[:77] + "..."
+            raise InputError(f"{data}: row {i}: {gold_field} is {shown}, a mix; give a text, "
+                             "a list of sentences or a list of sentence indices")
         if is_index_list(gold):
             if sents is None:
                 raise InputError(f"{data}: row {i}: the gold summary is sentence indices, so "
