@@ -67,6 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         "/news/2": (EUCKR_PAGE, "text/html"),  # the page's own <meta> tells the charset
         "/empty": (EMPTY_PAGE, "text/html; charset=utf-8"),
         "/file.pdf": (b"%PDF-1.4", "application/pdf"),
+        "/plain.txt": ("서울에 비가 내렸다.\n".encode(), "text/plain; charset=utf-8"),
         "/wiki/%EC%84%9C%EC%9A%B8?q=%ED%95%9C": (UTF8_PAGE, "text/html; charset=utf-8"),
     }
 
@@ -76,6 +77,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/ua":
             body = page("에이전트", [P1, self.headers.get("User-Agent", "")]).encode()
             self._send(200, body, "text/html; charset=utf-8")
+            return
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
             return
         if self.path not in self.routes:
             self._send(404, b"<html><body>not found</body></html>", "text/html")
@@ -184,6 +190,11 @@ def test_urls_from_local_server(server):
     assert missing["error"] == "HTTP 404 Not Found" and missing["text"] == ""
     assert "no article text" in empty["error"] and empty["text"] == ""
     assert "not an HTML page" in pdf["error"] and "application/pdf" in pdf["error"]
+    # a plain-text page was "no article text found (... JavaScript, or a login wall)"; a
+    # redirect loop's error was three lines in one cell
+    plain, loop = collect([f"{server}/plain.txt", f"{server}/loop"], timeout=5)
+    assert plain["error"] == "not an HTML page (Content-Type: text/plain)"
+    assert loop["error"].startswith("redirect loop (HTTP 302)") and "\n" not in loop["error"]
 
 
 def test_urls_written_with_hangul(server):

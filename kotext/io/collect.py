@@ -227,14 +227,17 @@ def _fetch(url: str, timeout: float, user_agent: str, max_bytes: int) -> tuple[b
     })
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            ctype = resp.headers.get_content_type()
-            if ctype and not (ctype.startswith("text/") or "html" in ctype or "xml" in ctype):
+            ctype = resp.headers.get_content_type()  # text/plain when the header is absent
+            if resp.headers.get("Content-Type") and not ("html" in ctype or "xml" in ctype):
                 raise _Failed(f"not an HTML page (Content-Type: {ctype})")
             body = resp.read(max_bytes + 1)
             if len(body) > max_bytes:
                 raise _Failed(f"page larger than {max_bytes // (1024 * 1024)} MB; skipped")
             return body, resp.geturl(), resp.headers.get_content_charset()
     except urllib.error.HTTPError as e:
+        if 300 <= e.code < 400:  # urllib gives up on a loop with a three-line message
+            raise _Failed(f"redirect loop (HTTP {e.code}), or a redirect with no "
+                          f"Location") from None
         raise _Failed(f"HTTP {e.code} {e.reason}") from None
     except urllib.error.URLError as e:
         reason = e.reason
@@ -271,7 +274,7 @@ def _load(source: str, timeout: float, user_agent: str, max_bytes: int) -> dict[
         except OSError as e:
             raise _Failed(f"cannot read: {e.strerror or e}") from None
     except _Failed as e:
-        return {"error": str(e)}
+        return {"error": " ".join(str(e).split())}  # one line: a cell and a report line
 
 
 # -- extraction ----------------------------------------------------------------------------
