@@ -243,7 +243,9 @@ class Pipeline:
             except UsageError:
                 raise
             except Exception:
-                if on_error == "raise" or upstream.failed:
+                # nothing in flight: the stage fails before any document (a bad option
+                # that only Kiwi checks); restarting it would loop forever
+                if on_error == "raise" or upstream.failed or not pending:
                     raise
             # A document failed inside the stream: redo those in flight one by one
             # (recording the failure on its row), then go on with the rest.

@@ -367,3 +367,29 @@ def test_n_process_in_a_script_read_from_stdin_says_so(tmp_path):
     r = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True,
                        timeout=120, cwd=tmp_path)
     assert r.returncode != 0 and "save it to a .py file" in r.stderr, r.stderr
+
+
+def test_a_streaming_stage_that_fails_before_any_document_raises_not_loops():
+    # kiwi.tokenize(..., typos="bogus") raised before taking a document; with
+    # on_error="record" the stream was restarted forever at 100% CPU
+    import threading
+
+    class FailsAtOnce(KiwiTokenizer):
+        def process_stream(self, docs, pending):
+            raise ValueError("bad option")
+            yield  # pragma: no cover
+
+    nlp = Pipeline([FailsAtOnce()])
+    out: list = []
+    t = threading.Thread(target=lambda: out.append(
+        pytest.raises(ValueError, lambda: list(nlp.pipe(["가", "나"], on_error="record")))),
+        daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive() and out
+
+
+def test_kiwi_typos_checked_when_built():
+    with pytest.raises(ConfigError, match="typos: 'bogus'; use one of basic, continual"):
+        KiwiTokenizer(typos="bogus")
+    assert KiwiTokenizer(typos="basic").typos == "basic"

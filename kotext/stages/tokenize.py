@@ -19,6 +19,9 @@ POS_PRESETS: dict[str, tuple[str, ...]] = {
     "content": ("NNG", "NNP", "NR", "VV", "VA", "XR", "MAG", "SL", "SH"),
     "predicates": ("VV", "VA"),
 }
+# Kiwi's typo sets (kiwipiepy's `typos=`); another value made every document fail
+TYPO_SETS = ("basic", "continual", "basic_with_continual", "lengthening",
+             "basic_with_continual_and_lengthening", "all")
 PREDICATE_TAGS = ("VV", "VA", "VX", "VCN", "VCP", "XSV", "XSA")
 _new = tuple.__new__  # builds a Token without NamedTuple.__new__'s Python frame (hot loop)
 
@@ -101,6 +104,9 @@ class KiwiTokenizer(Stage):
         self.normalize_coda = normalize_coda
         self.split_complex = split_complex
         self.num_workers = num_workers
+        if typos is not None and typos not in TYPO_SETS:
+            raise ConfigError(f"tokenize option typos: {typos!r}; use one of "
+                              f"{', '.join(TYPO_SETS)} (Kiwi's typo sets), or leave it out")
         if not sentences:  # a summarizer behind it must fail when built, not summarize nothing
             self.assigns = frozenset({"tokens"})
         prefixes: list[str] = []
