@@ -33,6 +33,14 @@ def test_angle_brackets_that_are_not_tags_stay():
     assert c("영화 <기생충> 최고") == "영화 <기생충> 최고"
     assert c("점수 a < b > c") == "점수 a < b > c"
     assert c("《기생충》 〈소설〉") == "《기생충》 〈소설〉"
+    # a letter that is a tag name after "<" and a ">" later: the Korean between stays
+    # (it was deleted: "a<b 그리고 c>d" -> "ad")
+    assert c("a<b 그리고 c>d") == "a<b 그리고 c>d"
+    assert c("만약 x<i 이고 j>y 이면") == "만약 x<i 이고 j>y 이면"
+    # real tags with attributes still go, values in any script
+    assert c("<a href=\"http://x.com/a?b=1\" class='k'>링크</a> 좋다") == "링크 좋다"
+    assert c("<img src=x alt='배우 사진'/>사진 <input disabled>나") == "사진 나"
+    assert c("<div\n  data-x=\"1\">가</div>") == "가"
 
 
 @pytest.mark.parametrize("mode, expected", [
@@ -170,6 +178,7 @@ def test_invisible_characters_and_titles():
     assert c("👨\u200d👩\u200d👧 가족") == "👨\u200d👩\u200d👧 가족"  # an emoji sequence keeps its joiner
     # a film title that is also an HTML element name (<Legend>, <Big>) is a title
     assert c("영화 <Legend> 톰하디 최고 <Big>") == "영화 <Legend> 톰하디 최고 <Big>"
+    assert c("<Big>타이틀</Big> 봤다") == "<Big>타이틀</Big> 봤다"  # both, not one side
     assert c("<big>크게</big> <BR>다음") == "크게\n다음"
 
 

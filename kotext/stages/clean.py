@@ -16,7 +16,10 @@ _TAG_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECA
 _TAG_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECASE)
 # A tag is <name ...>, </name> or <!...> with a known HTML element name: Korean text puts
 # titles in angle brackets (<기생충>, <Parasite>) and "a < b > c" is no tag either.
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]{0,2000})?/?>|<!--.*?-->|<![A-Za-z][^<>]{0,2000}>",
+# Attributes are name[=value] pairs with ASCII names, so "a<b 그리고 c>d" is no tag (its
+# 그리고 was deleted with it); values may hold anything, quoted or not.
+_ATTRS = r"""(?:\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*"""
+_TAG = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9]*){_ATTRS}/?>|<!--.*?-->|<![A-Za-z][^<>]{{0,2000}}>",
                   re.DOTALL)
 _HTML_NAMES = frozenset("""
 a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
@@ -38,9 +41,8 @@ def _strip_tag(m: re.Match) -> str:
     name = m.group(2)
     if name is None:
         return " "
-    if not m.group(1) and m.group(0) == f"<{name}>" and name[0].isupper() and \
-            not name.isupper():
-        return m.group(0)  # <Legend>, <Big>: a title (HTML tags are <big> or <BIG>)
+    if m.group(0) == f"<{m.group(1)}{name}>" and name[0].isupper() and not name.isupper():
+        return m.group(0)  # <Legend>, <Big>, </Big>: a title (HTML tags are <big> or <BIG>)
     name = name.lower()
     if name not in _HTML_NAMES:
         return m.group(0)
