@@ -242,7 +242,7 @@ def stage_options(cls, exclude: tuple[str, ...] = ()):
             for name, _ in params:
                 v = kwargs.pop(name)
                 if isinstance(v, tuple):
-                    v = [x for item in v for x in item.split(",") if x.strip()] or None
+                    v = [x.strip() for item in v for x in item.split(",") if x.strip()] or None
                 stage_kw[name] = v
             return f(*args, stage_kw=stage_kw, **kwargs)
 

@@ -17,12 +17,12 @@ def parse_user_word(item: str) -> tuple[str, str, float]:
     item = item.strip()
     if "\t" in item:
         parts = item.split("\t")
-        word, tag = parts[0], (parts[1] if len(parts) > 1 and parts[1] else "NNP")
+        word, tag = parts[0], (parts[1].upper() if len(parts) > 1 and parts[1] else "NNP")
         score = float(parts[2]) if len(parts) > 2 and parts[2] else 0.0
         return word, tag, score
     word, sep, tag = item.rpartition("/")
-    if sep and word and tag.isupper():
-        return word, tag, 0.0
+    if sep and word and (tag.isupper() or tag.upper() in KIWI_TAGS):
+        return word, tag.upper(), 0.0  # 오징어게임/nnp: the tag, not part of the word
     return item, "NNP", 0.0
 
 

@@ -175,3 +175,23 @@ def test_a_sentence_kiwi_runs_on_for_pages_is_cut_at_sentence_ends():
     nouns = Pipeline([KiwiTokenizer(pos="nouns")])(text)
     cut = _cut_long([Sentence(text, 0, len(text), (0, len(nouns.tokens)))], nouns.tokens)
     assert [s.tokens for s in cut] == [s.tokens for s in nouns.sentences]
+
+
+def test_tags_written_in_lower_case_and_irregular_tags(cli):
+    # 오징어게임/nnp became the word "오징어게임/nnp"; 영화/nng stopped nothing; --pos VV-I
+    # (a tag kotext writes) was refused; 듣/VV did not stop 듣/VV-I
+    from kotext.kiwi import parse_user_word
+
+    assert parse_user_word("오징어게임/nnp") == ("오징어게임", "NNP", 0.0)
+    assert parse_user_word("꾸르잼\tnng\t1") == ("꾸르잼", "NNG", 1.0)
+    assert parse_user_word("이것/저것") == ("이것/저것", "NNP", 0.0)
+    forms = [t.form for t in tok("나는 이 영화를 보고", extra_stopwords=["영화/nng"]).tokens]
+    assert "영화" not in forms and "보" in forms
+    assert [str(t) for t in tok("음악을 들었다", pos="VV-I,nng").tokens] == \
+        ["음악/NNG", "듣/VV-I"]
+    assert "듣/VV-I" not in [str(t) for t in tok("음악을 들었다",
+                                                  extra_stopwords=["듣/VV"]).tokens]
+    # the command line's comma lists: "a, b" is "a,b" (the " 영화" matched nothing)
+    r = cli("tokenize", "-", "--extra-stopwords", "정말, 영화", "--pos", "NNG, MAG",
+            input="이 영화 정말 좋은 배우\n")
+    assert r.exit_code == 0 and r.stdout.split() == ["배우/NNG"], r.output

@@ -113,7 +113,8 @@ class KiwiTokenizer(Stage):
         for p in _as_list(pos, "pos"):
             if p.lower() in POS_PRESETS:
                 prefixes.extend(POS_PRESETS[p.lower()])
-            elif p.isalpha() and p.isupper():
+            elif p.upper() in KIWI_TAGS or (p.isalpha() and p.isupper()):
+                p = p.upper()  # nng, VV-I (the irregular tags kotext writes) too
                 if not any(t.startswith(p) for t in KIWI_TAGS):
                     raise ConfigError(
                         f"tokenize option pos: no Kiwi tag starts with {p!r}; use tags such as "
@@ -135,8 +136,11 @@ class KiwiTokenizer(Stage):
             self._stop_pairs |= set(Stopwords().stopwords)
         for w in _as_list(extra_stopwords, "extra_stopwords"):
             form, sep, tag = w.rpartition("/")
-            if sep and form and tag.isupper():
+            if sep and form and (tag.isupper() or tag.upper() in KIWI_TAGS):
+                tag = tag.upper()
                 self._stop_pairs.add((form, tag))
+                if tag in ("VV", "VA", "VX", "XSA"):  # 듣/VV also stops 듣/VV-I
+                    self._stop_pairs |= {(form, f"{tag}-R"), (form, f"{tag}-I")}
             else:
                 self._stop_forms.add(w)
         self._user_words = tuple(_as_list(user_words, "user_words"))
