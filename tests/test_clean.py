@@ -213,3 +213,28 @@ def test_inline_tags_do_not_split_words():
     assert c("<b>지루</b>했다 <span class='x'>정말</span>로") == "지루했다 정말로"
     assert c("<div>첫째</div><div>둘째</div>") == "첫째\n둘째"
     assert c("<td>가</td><td>나</td>") == "가 나"
+
+
+def test_personal_data_in_the_shapes_people_type():
+    # full-width digits, ㅡ typed for a dash, a Hangul wiki path: all leaked
+    assert c("연락 ０１０－１２３４－５６７８ 주세요") == "연락 [PHONE] 주세요"
+    assert c("연락 010ㅡ1234ㅡ5678") == "연락 [PHONE]"
+    assert c("주민 ９００１０１－１２３４５６７") == "주민 [RRN]"
+    assert c("가격 ２０００원, 2019ㅡ2020 시즌") == "가격 ２０００원, 2019ㅡ2020 시즌"
+    assert c("https://ko.wikipedia.org/wiki/기생충_(영화) 참고") == "[URL] 참고"
+    assert c("https://site.com/?q=영화 추천") == "[URL] 추천"
+    # a particle after a URL, a bracketed note after one: not part of it
+    assert c("www.naver.com입니다") == "[URL]입니다"
+    assert c("사이트 www.example.com(공식) 참고") == "사이트 [URL](공식) 참고"
+    # an address starts with a letter or digit: the ".." before it stays
+    assert c("제발 부탁 드림..homemc@hanmail.net") == "제발 부탁 드림..[EMAIL]"
+
+
+def test_more_invisible_characters_line_breaks_and_roman_numerals():
+    # U+200C made 배우/우연 as U+200B did; a Hangul filler became an SW token
+    assert c("배우\u200c연기 좋다 \u3164 끝\u2063") == "배우연기 좋다 끝"
+    # a bare CR (old Mac), U+2028 and U+2029 are line breaks (they became spaces)
+    assert c("하나\r둘\u2028셋\u2029넷\r\n다섯") == "하나\n둘\n셋\n넷\n다섯"
+    # Roman numerals are numbers: 대부 III is not 대부 II
+    assert c("대부 III 최고, 록키 VIII편 XXX등급") == "대부 III 최고, 록키 VIII편 XXX등급"
+    assert c("sooooo goooood ㅋㅋㅋㅋ!!!!") == "soo good ㅋㅋ!!"

@@ -52,12 +52,19 @@ def _strip_tag(m: re.Match) -> str:
 # the sentence or a bracket around it, except its own: (...) pairs inside it stay whole
 # (wiki/Foo_(bar)); an address is ASCII on both sides of the @.
 _HANGUL = "\uac00-\ud7a3\u3131-\u318e"
-_URL_PAREN = rf"\([^\s<>\"'{_HANGUL}()]*\)"
-_URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN})*"
-                  rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN})", re.IGNORECASE)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# A Hangul path is part of the URL where it starts a segment or a value, after / = _ ? & #
+# (https://ko.wikipedia.org/wiki/기생충_(영화): the path leaked after "[URL]").
+_URL_PAREN = rf"\([^\s<>\"'{_HANGUL}()]*\)|(?<=_)\([^\s<>\"'()]*\)"
+_URL_HANGUL = rf"(?<=[/=_?&#])[{_HANGUL}]+"
+_URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN}|{_URL_HANGUL})*"
+                  rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN}|{_URL_HANGUL})",
+                  re.IGNORECASE)
+# the name starts with a letter or digit: "드림..homemc@hanmail.net" keeps its ".."
+_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
-_DASH = "\\-\u2010-\u2015\u2212"  # hyphen, the dashes a word processor puts in, minus
+# hyphen, the dashes a word processor puts in, minus, the full-width hyphen, and ㅡ (the
+# vowel, typed for a dash on a Korean keyboard: 010ㅡ1234ㅡ5678)
+_DASH = "\\-\u2010-\u2015\u2212\uff0d\u3161"
 _RRN = re.compile(rf"(?<!\d)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?[{_DASH}]?\s?"
                   rf"[1-8]\d{{6}}(?!\d)")
 # 010-1234-5678, 02)123-4567, (02) 123-4567, 010 - 1234 - 5678, +82 10-..., +82 (0)10-...
@@ -66,16 +73,25 @@ _PHONE = re.compile(
     rf"(?<![\d{_DASH}])(?:\+82{_SEP}(?:\(0\){_SEP})?\(?|\(?0)(?:1[016789]|2|[3-6][1-5]|70)"
     rf"(?:\)\s?|{_SEP})\d{{3,4}}{_SEP}\d{{4}}(?![\d{_DASH}])"
 )
+# Full-width digits and brackets, as some keyboards and forms write phone numbers
+_FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
+_FULL_WIDTH = str.maketrans("\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19"
+                            "\uff0b\uff08\uff09", "0123456789+()")
 _KEPT = re.compile(f"{_URL.pattern}|{_EMAIL.pattern}", re.IGNORECASE)
 _DIGITS4 = re.compile(r"\d{4}")  # both patterns above need four digits in a row
 _SPACES = re.compile(r"[^\S\n]+")
 # Invisible characters pasted in from web pages and word processors: zero-width space,
 # soft hyphen, word joiner, a BOM inside the text, direction marks; and a zero-width joiner
 # that is not inside an emoji sequence. Kiwi makes tokens of them (배우\u200b연기 -> 우연).
-_ZWJ, _ALWAYS_INVISIBLE = "\u200d", "\u200b\u00ad\u2060\ufeff\u200e\u200f"
-_INVISIBLE_CHARS = _ALWAYS_INVISIBLE + _ZWJ  # the quick test before the regex
+# Also the zero-width non-joiner, the invisible math operators, the Mongolian vowel
+# separator, and the Hangul fillers (U+3164, U+FFA0) people paste as a "blank" character.
+_ZWJ = "\u200d"
+_ALWAYS_INVISIBLE = ("\u200b\u00ad\u2060\ufeff\u200e\u200f\u200c\u2061\u2062\u2063\u2064"
+                     "\u180e\u3164\uffa0")
+_ANY_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}{_ZWJ}]")  # the quick test (0.2 us)
 _INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}]|(?<=[\\w\\s]){_ZWJ}|{_ZWJ}(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
+_ODD_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
 # while ㅋㅋ, ㅠㅠ, ㅎㅎ, ㅇㅇ carry meaning and stay.
 _JAMO_RUN = re.compile(r"[\u3131-\u318e]+")
@@ -133,7 +149,7 @@ class Clean(Stage):
         "emoji": "Emoji: keep, remove or replace (with --emoji-token).",
         "emoji_token": "What replaces an emoji with --emoji replace.",
         "normalize_repeats": "Cut characters repeated more than N times to N (ㅋㅋㅋㅋ -> ㅋㅋ); "
-                             "0 = off; digits are never touched.",
+                             "0 = off; digits and Roman numerals (III, VIII) are never touched.",
         "jamo": "Jamo runs: keep, remove_noise (ㅁㄴㅇㄹ; ㅋㅋ/ㅠㅠ stay) or remove.",
         "whitespace": "Collapse runs of spaces; drop invisible characters (zero-width "
                       "space, soft hyphen).",
@@ -175,13 +191,22 @@ class Clean(Stage):
         self._emoji_run = (re.compile(rf"(?:{re.escape(emoji_token)}\s*){{{n + 1},}}")
                            if emoji == "replace" and n and emoji_token else None)
         self._repeat = (
-            re.compile(r"([^\d\s])\1{%d,}" % normalize_repeats) if normalize_repeats else None
+            # not digits, nor capitals: Roman numerals (대부 III, 록키 VIII) are numbers
+            re.compile(r"([^\dIVXLCDM\s])\1{%d,}" % normalize_repeats) if normalize_repeats else None
         )
 
     def _pii(self, text: str, mode: str, pattern: re.Pattern, kind: str) -> str:
         if mode == "keep":
             return text
-        return pattern.sub(_MASKS[kind] if mode == "mask" else " ", text)
+        rep = _MASKS[kind] if mode == "mask" else " "
+        if kind in ("phone", "rrn") and _FULL_WIDTH_DIGIT.search(text):
+            # ０１０－１２３４－５６７８: found in an ASCII copy of the same length
+            probe, out, last = text.translate(_FULL_WIDTH), [], 0
+            for m in pattern.finditer(probe):
+                out += [text[last:m.start()], rep]
+                last = m.end()
+            return "".join(out) + text[last:]
+        return pattern.sub(rep, text)
 
     def _cut_repeats(self, text: str) -> str:
         n = self.normalize_repeats
@@ -231,10 +256,10 @@ class Clean(Stage):
         elif self.jamo == "remove_noise":
             text = _JAMO_RUN.sub(lambda m: m.group(0) if len(set(m.group(0))) < 3 else " ", text)
         if self.whitespace:
-            for ch in _INVISIBLE_CHARS:  # a few substring tests: 5x cheaper than the regex
-                if ch in text:
-                    text = _INVISIBLE.sub("", text)
-                    break
+            if _ANY_INVISIBLE.search(text):  # cheaper than _INVISIBLE's look-arounds
+                text = _INVISIBLE.sub("", text)
+            if self.keep_newlines and ("\r" in text or "\u2028" in text or "\u2029" in text):
+                text = _ODD_BREAKS.sub("\n", text)  # old Mac CR, Unicode line/para separators
             if self.keep_newlines and "\n" in text:
                 text = _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
             else:
