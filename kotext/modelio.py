@@ -126,14 +126,20 @@ def check_output_folder(folder: str | os.PathLike) -> Path:
 
 
 def _kotext_model(folder: Path) -> bool:
-    """A folder kotext wrote a model into: its config.json says so (or, for fine-tuned
-    transformers, it has kotext's training.json beside transformers' config.json). Any
-    other config.json (an app's, a project's) does not make a folder safe to replace."""
-    try:
-        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """A folder kotext wrote a model into: its config.json says so, or (fine-tuned and
+    pre-trained transformers, summarizers) kotext's kotext.json / training.json beside
+    transformers' config.json says so. Any other config.json (an app's, a project's) does
+    not make a folder safe to replace."""
+    def marked(name: str) -> bool:
+        try:
+            cfg = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(cfg, dict) and "kotext" in cfg
+
+    if not (folder / "config.json").is_file():
         return False
-    return isinstance(cfg, dict) and ("kotext" in cfg or (folder / "training.json").is_file())
+    return marked("config.json") or marked(KOTEXT_JSON) or (folder / "training.json").is_file()
 
 
 class ModelWriter:

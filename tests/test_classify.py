@@ -318,6 +318,16 @@ def test_model_output_folder_never_replaces_other_files(cli, write, tmp_path, mo
         check_output_folder(tmp_path / "bart")
     (tmp_path / "bart" / "training.json").write_text("{}", encoding="utf-8")
     assert check_output_folder(tmp_path / "bart") == tmp_path / "bart"
+    # a fine-tuned or pre-trained transformer: kotext.json says so (its card's command
+    # could not write over it: "holds other files ... and no kotext model")
+    (tmp_path / "bert").mkdir()
+    (tmp_path / "bert" / "config.json").write_text('{"model_type": "bert"}', encoding="utf-8")
+    (tmp_path / "bert" / "kotext.json").write_text('{"x": 1}', encoding="utf-8")
+    with pytest.raises(UsageError, match="no kotext model"):
+        check_output_folder(tmp_path / "bert")
+    (tmp_path / "bert" / "kotext.json").write_text('{"kotext": {"format": 1, "kind": "encoder"}}',
+                                                   encoding="utf-8")
+    assert check_output_folder(tmp_path / "bert") == tmp_path / "bert"
     monkeypatch.chdir(mine)  # but never the folder one works in, nor one above it
     with pytest.raises(UsageError, match="the current folder"):
         check_output_folder(".")

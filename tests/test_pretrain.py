@@ -96,6 +96,9 @@ def test_cli_pretrain_with_toml(tmp_path, cli, write):
     assert r.exit_code == 0, r.output
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["num_hidden_layers"] == 1 and cfg["hidden_size"] == 32  # flag beats TOML
+    # the same command again writes over its own folder (it was "holds other files")
+    r = cli("pretrain", corpus, "--config", toml, "-o", out, "--layers", "1")
+    assert r.exit_code == 0, r.output
     bad = write("bad.toml", "[pretrain]\nhiden = 32\n")
     r = cli("pretrain", corpus, "--config", bad, "-o", tmp_path / "y")
     assert r.exit_code == 2 and "unknown option 'hiden'" in r.output
