@@ -175,9 +175,15 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         line_format = line_format(names, source.text_key)
     identity = _run_identity(source, pipeline, token_format)
     _not_an_input(output, identity)
+    if sentences and "sentences" not in pipeline.assigns:
+        raise UsageError("--sentences: this pipeline makes no sentences (it needs a kiwi.v1 "
+                         "stage with sentences = true)")
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
                     text_key=text_key, line_format=line_format, source=identity,
                     arrow_types=source.arrow_types)
+    if sentences and writer.fmt == "text":
+        raise UsageError("--sentences adds a column, which text output has not: write "
+                         ".csv, .tsv, .jsonl or .parquet (-o FILE or --format)")
     with _progress(desc) as bar:
         if writer.rows_done:
             bar.write(f"resuming after {writer.rows_done} rows already in {writer.part}",
@@ -344,9 +350,12 @@ code_option = click.option(
 @click.option("--token-format", default="text", type=click.Choice(["text", "json"]),
               show_default=True, help="How tokens are written.")
 @click.option("--sentences", "with_sentences", is_flag=True, help="Add a sentences column.")
+@click.option("--per-line", is_flag=True,
+              help=".txt input of a pipeline that summarizes or finds keywords: one document "
+                   "per line (default for those: one per file, as `kotext summarize`).")
 @code_option
 def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
-        with_sentences: bool, **io: Any) -> None:
+        with_sentences: bool, per_line: bool, **io: Any) -> None:
     """Run a pipeline file (TOML) over INPUT.
 
     PIPELINE is a path to a .toml file or the name of a shipped one (clean, tokenize, ...).
@@ -360,6 +369,11 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
     from .pipeline import load
 
     nlp = load(pipeline_file, overrides=list(overrides))
+    if {"summary", "keywords"} & nlp.assigns:  # an article per file, as summarize/keywords
+        _one_doc_per_file(io, per_line)
+    elif per_line:
+        raise UsageError("--per-line applies to pipelines that summarize or find keywords; "
+                         "a .txt file is already read one document per line")
     run_job(nlp, desc=str(pipeline_file), sentences=with_sentences, token_format=token_format,
             **io)
 

@@ -375,3 +375,28 @@ class Shout(Stage):
     assert r.exit_code == 0 and r.stdout.splitlines() == ["좋다!!", "싫다!!"], r.output
     r = cli("run", toml, src, "--code", tmp_path / "nope.py")
     assert r.exit_code == 2 and "nope.py: not a .py file" in r.output
+
+
+def test_run_a_summarizing_pipeline_reads_a_txt_file_as_one_article(cli, write):
+    # `kotext run summarize art.txt` summarized each line on its own (4 "summaries")
+    f = write("art.txt", "첫 문장이다.\n둘째 문장이다.\n셋째 문장이다.\n넷째 문장이다.\n")
+    r = cli("run", "summarize", f, "--format", "jsonl")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 1, r.output
+    r = cli("run", "summarize", f, "--format", "jsonl", "--per-line")
+    assert r.exit_code == 0 and len(r.stdout.splitlines()) == 4
+    r = cli("run", "tokenize", f, "--per-line")
+    assert r.exit_code == 2 and "already read one document per line" in r.output
+
+
+def test_sentences_and_suffixless_outputs_are_refused_not_ignored(cli, write, tmp_path):
+    f = write("a.tsv", "id\ttext\n1\t안녕하세요. 반가워요\n")
+    for args, why in [(["run", "clean", f, "--sentences", "--format", "jsonl"],
+                       "this pipeline makes no sentences"),
+                      (["tokenize", f, "--sentences"], "text output has not"),
+                      (["run", "sentiment", f, "-o", tmp_path / "result"],
+                       "no suffix to tell the format")]:
+        r = cli(*args)
+        assert r.exit_code == 2 and why in r.output, (args, r.output)
+    assert not (tmp_path / "result").exists()
+    r = cli("tokenize", f, "--sentences", "--format", "jsonl")
+    assert r.exit_code == 0 and '"sentences": ["안녕하세요.", "반가워요"]' in r.stdout

@@ -50,9 +50,12 @@ def _cell(v: Any) -> Any:
 def _out_format(path: Path | None) -> str:
     """The output format from ``-o``'s suffix (text without one); others are refused rather
     than written as text under a name that promises something else."""
-    suffix = path.suffix.lower() if path is not None else ""
-    if not suffix:
-        return "text"
+    if path is None:
+        return "text"  # the screen
+    suffix = path.suffix.lower()
+    if not suffix:  # -o results: text would drop every column of the input, silently
+        raise UsageError(f"-o {path}: no suffix to tell the format; name the file .csv, .tsv, "
+                         f".jsonl, .parquet or .txt (the text alone), or pass --format")
     if suffix == ".json":
         raise UsageError(f"-o {path}: kotext writes JSON Lines, one object per line: name the "
                          f"file .jsonl (or pass --format jsonl to keep the name)")
