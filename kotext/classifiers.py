@@ -118,6 +118,11 @@ def load_classifier(name_or_path: str | Path, **options: Any):
             f"first: kotext train classifier --method transformer --base {folder} "
             f"--train FILE -o FOLDER"
         )
+    if method in ("word2vec", "fasttext"):
+        raise ModelError(
+            f"{folder}: word vectors (kotext embed train), not a classifier; train one over "
+            f"them: kotext train classifier --method gru --vectors {folder} --train FILE "
+            f"-o FOLDER")
     if method not in METHODS:
         raise ModelError(
             f"{folder / 'config.json'}: method {method!r} is not one this kotext can load "

@@ -393,7 +393,7 @@ def validate(pipeline_file: str, overrides: tuple[str, ...]) -> None:
     from .pipeline import load
 
     nlp = load(pipeline_file, overrides=list(overrides))
-    click.echo(f"{nlp.source}: ok")
+    click.echo(f"{nlp.source or pipeline_file}: ok")
     for st in nlp.stages:
         click.echo(f"  {st.name:<12} {st.factory:<16} requires {', '.join(sorted(st.requires))}"
                    f"; assigns {', '.join(sorted(st.assigns))}")

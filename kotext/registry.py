@@ -97,11 +97,20 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
     if p is None or value is None:
         return None
     default = p.default
+    if default is None and isinstance(p.annotation, str):
+        # an option off by default: its annotation says what it takes (ratio: float |
+        # None); a quoted "0.2" passed `validate` and then failed on every row
+        kinds = {k.strip().split("[")[0] for k in p.annotation.split("|")} - {"None"}
+        if kinds == {"int"}:
+            default = 0
+        elif kinds == {"float"} or kinds == {"int", "float"}:
+            default = 0.0
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "expected true or false"
     if isinstance(default, int) and (not isinstance(value, int) or isinstance(value, bool)):
         return "expected a whole number"
-    if isinstance(default, float) and not isinstance(value, (int, float)):
+    if isinstance(default, float) and (not isinstance(value, (int, float))
+                                       or isinstance(value, bool)):
         return "expected a number"
     if isinstance(default, str) and not isinstance(value, str) and not (
             key in getattr(cls, "path_params", ()) and isinstance(value, os.PathLike)):

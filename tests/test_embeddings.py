@@ -296,3 +296,11 @@ def test_word_lists_saved_as_cp949(tmp_path):
     ana = tmp_path / "an.txt"
     ana.write_text("# 성별\n왕 남자 여왕 여자\n", encoding="cp949")
     assert read_analogy_file(ana) == [("성별", [("왕", "남자", "여왕", "여자")])]
+
+
+def test_a_vectors_folder_given_as_a_classifier_says_what_it_is(w2v, cli):
+    # it said "method 'word2vec' is not one this kotext can load; upgrade kotext"
+    _, folder = w2v
+    r = cli("classify", "-", "--model", folder, input="좋다\n")
+    assert r.exit_code == 2 and "word vectors (kotext embed train), not a classifier" in \
+        r.output and "--method gru --vectors" in r.output, r.output

@@ -200,9 +200,13 @@ def test_pipe_raise_stops():
 def test_usage_errors_are_not_recorded_per_row():
     # A Kiwi that cannot be built is a configuration problem: it must stop the run,
     # not turn every row into a failure.
-    nlp = Pipeline([KiwiTokenizer(model_type="no-such-model")])
-    with pytest.raises(ConfigError, match="cannot build Kiwi"):
+    nlp = Pipeline([KiwiTokenizer(model_type="knlm")])  # a name whose files are not shipped
+    with pytest.raises(ConfigError, match="cannot build Kiwi"), \
+            pytest.warns(DeprecationWarning):
         list(nlp.pipe(["좋다", "나쁘다"], on_error="record"))
+    # a name Kiwi does not have at all: refused when the stage is built
+    with pytest.raises(ConfigError, match="model_type: 'no-such-model'; use one of cong"):
+        KiwiTokenizer(model_type="no-such-model")
 
 
 def test_worker_that_cannot_rebuild_raises_instead_of_hanging():
@@ -393,3 +397,30 @@ def test_kiwi_typos_checked_when_built():
     with pytest.raises(ConfigError, match="typos: 'bogus'; use one of basic, continual"):
         KiwiTokenizer(typos="bogus")
     assert KiwiTokenizer(typos="basic").typos == "basic"
+
+
+@pytest.mark.parametrize("override, why", [
+    ('stages.summarize.ratio="0.2"', "option ratio='0.2': expected a number"),
+    ("stages.summarize.ratio=true", "option ratio=True: expected a number"),
+    ("stages.summarize.damping=true", "option damping=True: expected a number"),
+])
+def test_options_off_by_default_are_type_checked_too(override, why):
+    # ratio (None by default) passed `validate` as "0.2", then failed on every row
+    with pytest.raises(ConfigError, match=why):
+        kotext.load("summarize", [override])
+    with pytest.raises(ConfigError, match="num_workers='two': expected a whole number"):
+        kotext.load("tokenize", ["stages.tokenize.num_workers=two"])
+
+
+def test_classifier_options_for_transformers_only_are_refused_when_built():
+    with pytest.raises(ConfigError, match="quantize apply to transformer models; .* is a "
+                                          "linear model"):
+        kotext.load("sentiment", ["stages.sentiment.quantize=true"])
+
+
+def test_a_copied_sentiment_pipeline_still_finds_the_shipped_model(tmp_path):
+    # the shipped file named ../models/sentiment-ko, which a copy elsewhere lacks
+    import shutil
+
+    shutil.copy(bundled_dir("pipelines") / "sentiment.toml", tmp_path / "mine.toml")
+    assert kotext.load(tmp_path / "mine.toml")("배우 연기가 정말 좋았다").label == "positive"

@@ -68,6 +68,10 @@ class Classifier(Stage):
 
             load_classifier(self._folder)  # raises the error that says what to do
         _check_runtime(self._folder, self._config)
+        given = [k for k, v in (("quantize", quantize), ("device", device)) if v]
+        if given and self._config.get("method") != "transformer":  # validate says so too
+            raise ConfigError(f"classifier option(s) {', '.join(given)} apply to transformer "
+                              f"models; {model} is a {self._config.get('method')} model")
         self._model = None
         feats = self._config.get("features", {})
         needs_tokens = bool(feats.get("morph_ngrams", [0, 0])[-1]) or \

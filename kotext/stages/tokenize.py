@@ -22,6 +22,7 @@ POS_PRESETS: dict[str, tuple[str, ...]] = {
 # Kiwi's typo sets (kiwipiepy's `typos=`); another value made every document fail
 TYPO_SETS = ("basic", "continual", "basic_with_continual", "lengthening",
              "basic_with_continual_and_lengthening", "all")
+MODEL_TYPES = ("cong", "cong-global", "largest", "knlm", "sbg", "none")  # Kiwi's model_type
 PREDICATE_TAGS = ("VV", "VA", "VX", "VCN", "VCP", "XSV", "XSA")
 _new = tuple.__new__  # builds a Token without NamedTuple.__new__'s Python frame (hot loop)
 
@@ -104,6 +105,9 @@ class KiwiTokenizer(Stage):
         self.normalize_coda = normalize_coda
         self.split_complex = split_complex
         self.num_workers = num_workers
+        if model_type is not None and model_type not in MODEL_TYPES:
+            raise ConfigError(f"tokenize option model_type: {model_type!r}; use one of "
+                              f"{', '.join(MODEL_TYPES)}, or leave it out (Kiwi's default)")
         if typos is not None and typos not in TYPO_SETS:
             raise ConfigError(f"tokenize option typos: {typos!r}; use one of "
                               f"{', '.join(TYPO_SETS)} (Kiwi's typo sets), or leave it out")
