@@ -64,8 +64,13 @@ def test_empty_and_no_hangul():
 def test_bad_options():
     with pytest.raises(ConfigError, match="window=1"):
         KeywordExtractor(window=1)
-    with pytest.raises(ConfigError, match="tag prefixes"):
+    with pytest.raises(ConfigError, match="not a tag prefix"):
         KeywordExtractor(pos="nounz")
+    # an upper-case word that is no tag matched nothing: every keyword list was empty
+    with pytest.raises(ConfigError, match="no Kiwi tag starts with 'NNX'"):
+        KeywordExtractor(pos="NNX")
+    with pytest.raises(ConfigError, match="damping=5: give a number between 0 and 1"):
+        KeywordExtractor(damping=5)
 
 
 def test_needs_tokens():

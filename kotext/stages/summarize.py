@@ -28,20 +28,11 @@ from ..summarize import (
     select,
 )
 from .base import Stage
-from .tokenize import POS_PRESETS, _as_list
+from .tokenize import pos_prefixes
 
 
 def _tags(pos, default: tuple[str, ...], name: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for p in _as_list(pos, name):
-        if p.lower() in POS_PRESETS:
-            out.extend(POS_PRESETS[p.lower()])
-        elif p.isalpha() and p.isupper():
-            out.append(p)
-        else:
-            raise ConfigError(f"{name} {p!r}: give tag prefixes (NNG, VV, ...) or a preset "
-                              f"({', '.join(POS_PRESETS)})")
-    return tuple(out) or default
+    return pos_prefixes(pos, name) or default
 
 
 def line_units(doc: Doc) -> list[Sentence]:
@@ -210,6 +201,8 @@ class KeywordExtractor(Stage):
             raise ConfigError(f"keywords n={n}: give 1 or more")
         if int(window) < 2:
             raise ConfigError(f"keywords window={window}: give 2 or more")
+        if not 0 <= damping <= 1:  # as summarize's
+            raise ConfigError(f"keywords damping={damping}: give a number between 0 and 1")
         self._tags = _tags(pos, NOUN_TAGS, "keywords pos")
         self._stop: set[tuple[str, str]] = set()
         if stopwords:

@@ -44,6 +44,26 @@ def _masks(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), _MASK_TAGS[m.group(1)]) for m in _MASK.finditer(text)]
 
 
+def pos_prefixes(pos, where: str) -> tuple[str, ...]:
+    """``pos`` as tag prefixes: presets expanded (nouns, content, predicates), tags in any
+    case (nng, VV-I), each checked against Kiwi's tags (NNX matched nothing, silently)."""
+    prefixes: list[str] = []
+    for p in _as_list(pos, where):
+        if p.lower() in POS_PRESETS:
+            prefixes.extend(POS_PRESETS[p.lower()])
+        elif p.upper() in KIWI_TAGS or (p.isalpha() and p.isupper()):
+            p = p.upper()
+            if not any(t.startswith(p) for t in KIWI_TAGS):
+                raise ConfigError(
+                    f"{where}: no Kiwi tag starts with {p!r}; use tags such as NNG, NNP, VV, "
+                    f"VA, MAG, SL (Sejong tags) or a preset ({', '.join(POS_PRESETS)})")
+            prefixes.append(p)
+        else:
+            raise ConfigError(f"{where}: {p!r} is not a tag prefix (e.g. NNG, VV) nor a "
+                              f"preset ({', '.join(POS_PRESETS)})")
+    return tuple(prefixes)
+
+
 def _as_list(value, name: str) -> list[str]:
     if value is None:
         return []
@@ -113,25 +133,7 @@ class KiwiTokenizer(Stage):
                               f"{', '.join(TYPO_SETS)} (Kiwi's typo sets), or leave it out")
         if not sentences:  # a summarizer behind it must fail when built, not summarize nothing
             self.assigns = frozenset({"tokens"})
-        prefixes: list[str] = []
-        for p in _as_list(pos, "pos"):
-            if p.lower() in POS_PRESETS:
-                prefixes.extend(POS_PRESETS[p.lower()])
-            elif p.upper() in KIWI_TAGS or (p.isalpha() and p.isupper()):
-                p = p.upper()  # nng, VV-I (the irregular tags kotext writes) too
-                if not any(t.startswith(p) for t in KIWI_TAGS):
-                    raise ConfigError(
-                        f"tokenize option pos: no Kiwi tag starts with {p!r}; use tags such as "
-                        f"NNG, NNP, VV, VA, MAG, SL (Sejong tags) or a preset "
-                        f"({', '.join(POS_PRESETS)})"
-                    )
-                prefixes.append(p)
-            else:
-                raise ConfigError(
-                    f"tokenize option pos: {p!r} is not a tag prefix (e.g. NNG, VV) nor a "
-                    f"preset ({', '.join(POS_PRESETS)})"
-                )
-        self._pos = tuple(prefixes) or None
+        self._pos = pos_prefixes(pos, "tokenize option pos") or None
         self._stop_forms: set[str] = set()
         self._stop_pairs: set[tuple[str, str]] = set()
         if stopwords:
