@@ -851,12 +851,16 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                 + ", ".join(f"{k!r} ({v} rows)" for k, v in sorted(unseen.items()))
                 + ". A model cannot predict them; map them with --label-map (e.g. to a "
                 "training label, or =drop)")
+    for d, f in ((data, train_file), (eval_data, eval_file)):
+        if d is not None and d.empty:
+            click.echo(f"note: {f}: {d.empty} row(s) with an empty text left out (classify "
+                       f"gives such a row no label either)", err=True)
     click.echo(f"training on {len(data.texts)} rows: " + ", ".join(
         f"{k} {v}" for k, v in sorted(data.counts().items())), err=True)
     train_classifier(data, output, method=method, eval_data=eval_data, val_fraction=val_fraction,
                      seed=seed, class_weight=class_weight, params=params, refit=refit,
                      name=name, description=description, licence=licence,
-                     data_description=f"`{train_file}`, text column `{text_column or 'guessed'}`"
+                     data_description=f"`{train_file}`, text column `{data.text_column}`"
                      f", labels from `{label_column}`"
                      + (f" mapped with `{label_map}`" if label_map else "")
                      + (f"; {data.dropped} rows left out" if data.dropped else "") + ".",
@@ -896,6 +900,9 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
         require("matplotlib", "plot", "--plot")
     nlp = classify_pipeline(model)
     ds = _labeled(data, text_column, label_column, encoding, label_map, drop_blank_labels)
+    if ds.empty:
+        click.echo(f"note: {ds.empty} row(s) with an empty text left out (nothing to "
+                   f"classify)", err=True)
     labels = nlp.stages[-1].labels
     unknown = sorted(set(ds.labels) - set(labels))
     if unknown:

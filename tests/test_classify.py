@@ -422,3 +422,24 @@ def test_label_map_keys_written_as_floats():
 
     rules = parse_label_map("0.0=negative,1.0=positive")
     assert [map_label(x, rules) for x in ("0", "1")] == ["negative", "positive"]
+
+
+def test_training_leaves_out_empty_texts_and_the_card_names_the_column(cli, write, tmp_path):
+    # empty texts were learnt from (classify gives them no label); the card said
+    # "text column `guessed`"
+    f = write("e.csv", "document,label\n,pos\n   ,pos\n" +
+              "".join(f"좋다 {i},pos\n싫다 {i},neg\n" for i in range(5)))
+    out = tmp_path / "m"
+    r = cli("train", "classifier", "--train", f, "--val-fraction", "0", "--bits", "12",
+            "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "2 row(s) with an empty text left out" in r.stderr and "training on 10 rows" in \
+        r.stderr
+    card = (out / "README.md").read_text("utf-8")
+    assert "text column `document`, labels from `label`; 2 rows left out" in card
+    # a --label-map that misses the eval file's labels names that file
+    ev = write("ev.csv", "document,label\n좋다,긍정\n")
+    r = cli("train", "classifier", "--train", f, "--eval", ev, "--label-map",
+            "pos=pos,neg=neg", "-o", out)
+    assert r.exit_code == 2 and "ev.csv: --label-map does not cover these labels: '긍정'" \
+        in r.output

@@ -92,6 +92,8 @@ class LabeledData:
     texts: list[str]
     labels: list[str]
     dropped: int = 0
+    text_column: str | None = None  # the column read (guessed when not given)
+    empty: int = 0  # rows left out for an empty text (of ``dropped``)
 
     def counts(self) -> Counter:
         return Counter(self.labels)
@@ -109,7 +111,7 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     texts, labels = [], []
     blank_rows: list[int] = []
     unmapped: Counter = Counter()
-    dropped = 0
+    dropped = empty = 0
     for i, row in enumerate(src, 1):
         raw = row.get(label_column)
         raw = _whole("" if raw is None else str(raw).strip())
@@ -124,9 +126,13 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
             dropped += 1
             continue
         try:
-            texts.append(text_of(row.get(src.text_key)))
+            text = text_of(row.get(src.text_key))
         except InputError as e:
             raise InputError(f"{spec}: row {i}, {src.text_key}: {e}") from None
+        if not text.strip():  # classify gives an empty text no label: nothing to learn
+            empty += 1
+            continue
+        texts.append(text)
         labels.append(lab)
         if limit and len(texts) >= limit:
             break
@@ -138,12 +144,14 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
         )
     if unmapped:
         vals = ", ".join(f"{k!r} ({v})" for k, v in unmapped.most_common(5))
-        raise InputError(f"--label-map does not cover these labels: {vals}. Add them, or "
-                         f"map them to drop (e.g. 5-8=drop).")
-    dropped += len(blank_rows)
+        raise InputError(f"{spec}: --label-map does not cover these labels: {vals}. Add "
+                         f"them (a label already right maps to itself, e.g. 긍정=긍정), or map "
+                         f"them to drop (e.g. 5-8=drop).")
+    dropped += len(blank_rows) + empty
     if not texts:
-        raise InputError(f"{spec}: no labeled rows to use")
-    return LabeledData(texts, labels, dropped)
+        raise InputError(f"{spec}: no labeled rows to use"
+                         + (f" ({empty} have an empty text)" if empty else ""))
+    return LabeledData(texts, labels, dropped, src.text_key, empty)
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
