@@ -959,7 +959,7 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
     if html_out:
         Path(html_out).parent.mkdir(parents=True, exist_ok=True)
         with open(html_out, "w", encoding="utf-8") as f:
-            f.write(to_html(ex))
+            f.write(to_html(ex, n=top))
         click.echo(f"written to {html_out}", err=True)
 
 

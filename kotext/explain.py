@@ -97,7 +97,8 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
     return "\n".join(lines)
 
 
-def to_html(ex: Explanation) -> str:
+def to_html(ex: Explanation, n: int = 5) -> str:
+    """The explanation as a page; ``n`` morphemes listed per label (as ``to_terminal``)."""
     label = ex.label
     scale = max((abs(s[label]) for _, s in ex.token_scores), default=1.0) or 1.0
     text, pos, out = ex.doc.text, 0, []
@@ -116,7 +117,7 @@ def to_html(ex: Explanation) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(lab)}</td><td>{p:.3f}</td><td>"
         + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}"
-                    for t, v in ex.top(lab, 10, at_least=SHOWN))
+                    for t, v in ex.top(lab, n, at_least=SHOWN))
         + "</td></tr>" for lab, p in zip(ex.labels, ex.probs))
     return (
         "<!doctype html><html lang=ko><meta charset=utf-8><title>kotext explain</title>"

@@ -274,6 +274,13 @@ def test_cli_explain(model_dir, cli, tmp_path):
     assert res.stdout.startswith("positive") and "toward positive" in res.stdout
     page = (tmp_path / "new" / "e.html").read_text("utf-8")
     assert "<span" in page and "최고" in page
+    # -n is the page's too (the page listed up to 10 per label whatever -n said)
+    res = cli("explain", "배우 연기는 좋았는데 스토리가 너무 지루했다", "--model", model_dir,
+              "-n", "1", "--html", tmp_path / "one.html")
+    import re
+
+    cells = re.findall(r"<td>([^<]*)</td></tr>", (tmp_path / "one.html").read_text("utf-8"))
+    assert cells and all(c.count("/") <= 1 for c in cells), cells
     res = cli("explain", "  ", "--model", model_dir)  # it explained the model's prior
     assert res.exit_code == 2 and "empty text: nothing to classify" in res.output
 
