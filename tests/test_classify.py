@@ -450,3 +450,16 @@ def test_training_leaves_out_empty_texts_and_the_card_names_the_column(cli, writ
             "pos=pos,neg=neg", "-o", out)
     assert r.exit_code == 2 and "ev.csv: --label-map does not cover these labels: '긍정'" \
         in r.output
+
+
+def test_report_tables_line_up_with_korean_labels():
+    # padding counted characters, and Hangul takes two terminal cells
+    from kotext.evaluate.classification import _cells, classification_report, format_report
+
+    rep = classification_report(["긍정", "부정", "긍정", "neutral"],
+                                ["긍정", "부정", "부정", "neutral"], ["긍정", "부정", "neutral"])
+    lines = format_report(rep).splitlines()
+    table = lines[2:6]
+    assert len({_cells(x) for x in table}) == 1, table
+    matrix = lines[8:]
+    assert len({_cells(x) for x in matrix}) == 1, matrix

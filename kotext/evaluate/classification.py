@@ -45,24 +45,40 @@ def classification_report(gold: Sequence[str], pred: Sequence[str],
             "failed": failed}
 
 
+def _cells(text: str) -> int:
+    """Terminal cells ``text`` takes: Hangul and other wide characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * (width - _cells(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * (width - _cells(text)) + text
+
+
 def format_report(rep: dict[str, Any]) -> str:
-    labels = rep["labels"]
-    w = max([len(str(x)) for x in labels] + [9])
+    """The report as aligned columns; Korean labels (two cells a letter) line up too."""
+    labels = [str(x) for x in rep["labels"]]
+    w = max([_cells(x) for x in labels] + [9])
     failed = rep.get("failed", 0)
     lines = [f"accuracy  {rep['accuracy']:.4f}   macro-F1  {rep['macro_f1']:.4f}   "
              f"(n = {rep['n']}" + (f"; {failed} rows failed, counted as wrong" if failed else "")
              + ")", "",
              f"{'label':<{w}}  precision  recall     f1  support"]
-    for lab in labels:
-        c = rep["per_class"][lab]
-        lines.append(f"{lab:<{w}}  {c['precision']:9.4f}  {c['recall']:6.4f}  {c['f1']:6.4f}  "
-                     f"{c['support']:7d}")
+    for lab, key in zip(labels, rep["labels"]):
+        c = rep["per_class"][key]
+        lines.append(f"{_left(lab, w)}  {c['precision']:9.4f}  {c['recall']:6.4f}  "
+                     f"{c['f1']:6.4f}  {c['support']:7d}")
     lines += ["", "confusion matrix (rows: gold, columns: predicted)"]
-    cw = max([len(str(x)) for x in labels] + [max(len(str(v)) for r in
+    cw = max([_cells(x) for x in labels] + [max(len(str(v)) for r in
               rep["confusion_matrix"] for v in r) if labels else 1])
-    lines.append(" " * (w + 2) + "  ".join(f"{lab:>{cw}}" for lab in labels))
+    lines.append(" " * (w + 2) + "  ".join(_right(lab, cw) for lab in labels))
     for lab, row in zip(labels, rep["confusion_matrix"]):
-        lines.append(f"{lab:<{w}}  " + "  ".join(f"{v:>{cw}}" for v in row))
+        lines.append(f"{_left(lab, w)}  " + "  ".join(f"{v:>{cw}}" for v in row))
     return "\n".join(lines)
 
 
