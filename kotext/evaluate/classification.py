@@ -68,7 +68,7 @@ def format_report(rep: dict[str, Any]) -> str:
     lines = [f"accuracy  {rep['accuracy']:.4f}   macro-F1  {rep['macro_f1']:.4f}   "
              f"(n = {rep['n']}" + (f"; {failed} rows failed, counted as wrong" if failed else "")
              + ")", "",
-             f"{'label':<{w}}  precision  recall     f1  support"]
+             f"{'label':<{w}}  precision  recall      f1  support"]
     for lab, key in zip(labels, rep["labels"]):
         c = rep["per_class"][key]
         lines.append(f"{_left(lab, w)}  {c['precision']:9.4f}  {c['recall']:6.4f}  "
