@@ -248,6 +248,16 @@ def test_damaged_model_folder(finetuned, tmp_path):
     (bad / "model.safetensors").unlink()
     with pytest.raises(ModelError, match="missing model.safetensors"):
         load_classifier(bad)
+    # a damaged tokenizer file is named (each was "cannot load its tokenizer ... the folder
+    # needs tokenizer.json", with tokenizer.json right there)
+    from kotext.stages.classify import classify_pipeline
+
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.rmtree(bad)
+        shutil.copytree(out, bad)
+        (bad / name).write_text((out / name).read_text("utf-8")[:50], "utf-8")
+        with pytest.raises(ModelError, match=f"{name}: not valid JSON.*damaged"):
+            list(classify_pipeline(str(bad)).pipe(["좋다"]))
 
 
 def test_missing_hub_name_says_how_to_supply_a_folder():

@@ -168,6 +168,18 @@ def load_tokenizer(folder: Path):
             sorted(folder.glob("*.model"))
         if spm_files:
             return sentencepiece_tokenizer(folder, spm_files[0])
+    import json
+
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json",
+                 "special_tokens_map.json"):  # name the damaged file, not "the tokenizer"
+        try:
+            with open(folder / name, encoding="utf-8") as f:
+                json.load(f)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as e:
+            raise ModelError(f"{folder / name}: not valid JSON ({str(e)[:200]}); the model "
+                             f"folder is damaged: copy it again or retrain it") from None
     try:
         tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True,
                                             trust_remote_code=False)
