@@ -90,11 +90,15 @@ def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[
             if not ok or doc.tokens is None:
                 out["tokens"] = None
             elif token_format == "json":
-                out["tokens"] = [[t.lemma or t.form, t.tag, t.start, t.end] for t in doc.tokens]
+                # [form, tag, start, end], and a predicate's lemma fifth with --lemmas (it
+                # took the form's place, where text[start:end] no longer matched it)
+                out["tokens"] = [[t.form, t.tag, t.start, t.end, t.lemma] if t.lemma else
+                                 [t.form, t.tag, t.start, t.end] for t in doc.tokens]
             else:
                 out["tokens"] = doc.tokens_text()
         elif f == "sentences":
-            out["sentences"] = [s.text for s in doc.sentences] if ok and doc.sentences else None
+            out["sentences"] = [s.text for s in doc.sentences] \
+                if ok and doc.sentences is not None else None  # [] for an empty text
         elif f == "label":
             out["label"] = doc.label if ok else None
         elif f == "scores":
@@ -115,10 +119,15 @@ def doc_of(row: dict, text_key: str) -> Doc:
     """A row as a Doc; a reader's problem with the row, or a cell that holds no text,
     becomes the Doc's error (the row keeps its place)."""
     err = row.pop(ERROR_KEY, None)
+    cell = row.get(text_key)
     try:
-        text = text_of(row.get(text_key))
+        text = text_of(cell)
     except KotextError as e:
         text, err = "", err or f"{text_key}: {e}"
+    if text is not cell and isinstance(cell, str):
+        # NFD (macOS) made NFC: the column is written as tokenized, so that offsets fit it
+        # (with --no-clean there is no clean_text column to slice instead)
+        row[text_key] = text
     doc = Doc(text=text, meta=row)
     doc.error = f"input: {err}" if err else None
     return doc

@@ -81,8 +81,25 @@ def test_tokenize_jsonl_text_field_json_tokens_lemmas(cli, write):
     assert r.exit_code == 0, r.output
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert [x["n"] for x in rows] == [1, 2]
-    assert ["좋다", "VA", 4, 5] in rows[0]["tokens"]
+    # the form where text[start:end] is, the lemma fifth (it took the form's place)
+    assert ["좋", "VA", 4, 5, "좋다"] in rows[0]["tokens"] and ["가", "JKS", 2, 3] in \
+        rows[0]["tokens"]
     assert rows[1]["tokens"] == [] and rows[1]["error"] is None
+
+
+def test_no_clean_nfd_text_is_written_as_tokenized_and_empty_sentences_are_lists(cli, write):
+    # with --no-clean the offsets could only index the text column, written as NFD
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "배우 연기는 좋았다")
+    p = write("n.tsv", f"id\tdocument\n1\t{nfd}\n2\t\n")
+    r = cli("tokenize", p, "--no-clean", "--token-format", "json", "--format", "jsonl",
+            "--sentences")
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    text = rows[0]["document"]
+    assert text == "배우 연기는 좋았다"
+    assert all(text[s:e] == f for f, _, s, e in rows[0]["tokens"] if f in text)
+    assert rows[1]["tokens"] == [] and rows[1]["sentences"] == []  # sentences were null
 
 
 def test_clean_stdin_and_options(cli):
