@@ -238,3 +238,10 @@ def test_more_invisible_characters_line_breaks_and_roman_numerals():
     # Roman numerals are numbers: 대부 III is not 대부 II
     assert c("대부 III 최고, 록키 VIII편 XXX등급") == "대부 III 최고, 록키 VIII편 XXX등급"
     assert c("sooooo goooood ㅋㅋㅋㅋ!!!!") == "soo good ㅋㅋ!!"
+
+
+def test_nfkc_keeps_korean_jamo():
+    # NFKC turned ㅋㅋ into conjoining jamo (ᄏᄏ) that Kiwi tagged as a noun, and that
+    # jamo="remove" no longer saw
+    assert c("ㅋㅋㅋㅋ 재밌다 ㅠㅠ ＡＢＣ１２３", normalize="NFKC") == "ㅋㅋ 재밌다 ㅠㅠ ABC123"
+    assert c("ㅋㅋ 재밌다", normalize="NFKC", jamo="remove") == "재밌다"

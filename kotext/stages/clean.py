@@ -91,6 +91,16 @@ _ALWAYS_INVISIBLE = ("\u200b\u00ad\u2060\ufeff\u200e\u200f\u200c\u2061\u2062\u20
 _ANY_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}{_ZWJ}]")  # the quick test (0.2 us)
 _INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}]|(?<=[\\w\\s]){_ZWJ}|{_ZWJ}(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
+_COMPAT_JAMO = re.compile("([\u3131-\u318e]+)")
+
+
+def _nfkc(text: str) -> str:
+    """NFKC (full-width letters and digits to ASCII, ...) except for Korean compatibility
+    jamo: NFKC turns ㅋㅋ into conjoining jamo (ᄏᄏ) that Kiwi reads as a noun."""
+    if not _COMPAT_JAMO.search(text):
+        return unicodedata.normalize("NFKC", text)
+    parts = _COMPAT_JAMO.split(text)  # odd positions: jamo runs, kept as written
+    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
 _ODD_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
 # while ㅋㅋ, ㅠㅠ, ㅎㅎ, ㅇㅇ carry meaning and stay.
@@ -225,7 +235,8 @@ class Clean(Stage):
 
     def clean_text(self, text: str) -> str:
         if self.normalize != "none" and not unicodedata.is_normalized(self.normalize, text):
-            text = unicodedata.normalize(self.normalize, text)
+            text = _nfkc(text) if self.normalize == "NFKC" else \
+                unicodedata.normalize(self.normalize, text)
         if self.html and ("<" in text or "&" in text):
             text = _TAG_BLOCK.sub(" ", text)
             text = _TAG_BREAK.sub("\n", text)
