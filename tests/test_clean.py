@@ -123,6 +123,9 @@ def test_repeats():
 def test_jamo_noise():
     assert c("ㅁㄴㅇㄹ 좋아 ㅋㅋ") == "ㅁㄴㅇㄹ 좋아 ㅋㅋ"
     assert c("ㅁㄴㅇㄹ 좋아 ㅋㅋ", jamo="remove_noise") == "좋아 ㅋㅋ"
+    # laughing/crying mixes and common abbreviations were dropped as "3+ distinct jamo"
+    assert c("ㅋㅋㅎㅎㅠㅠ 진짜 ㄹㅇㅋㅋ 다들 ㅎㅇㅌ ㅆㄹㄱ", jamo="remove_noise") == \
+        "ㅋㅋㅎㅎㅠㅠ 진짜 ㄹㅇㅋㅋ 다들 ㅎㅇㅌ ㅆㄹㄱ"
     assert c("ㅁㄴㅇㄹ 좋아 ㅋㅋ", jamo="remove") == "좋아"
 
 

@@ -102,9 +102,16 @@ def _nfkc(text: str) -> str:
     parts = _COMPAT_JAMO.split(text)  # odd positions: jamo runs, kept as written
     return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
 _ODD_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
-# Compatibility jamo (ㄱ-ㅣ) runs; "noise" = runs mixing 3+ distinct jamo (ㅁㄴㅇㄹ),
-# while ㅋㅋ, ㅠㅠ, ㅎㅎ, ㅇㅇ carry meaning and stay.
+# Compatibility jamo (ㄱ-ㅣ) runs; "noise" = a run mixing 4+ distinct jamo besides the
+# laughing and crying ones (ㅁㄴㅇㄹ, a hand on the keyboard); ㅋㅋㅎㅎㅠㅠ, ㄹㅇㅋㅋ (리얼),
+# ㅎㅇㅌ (화이팅), ㅆㄹㄱ (쓰레기) carry meaning and stay.
 _JAMO_RUN = re.compile(r"[\u3131-\u318e]+")
+_EMOTIVE_JAMO = frozenset("ㅋㅎㅠㅜㅡ")
+
+
+def _jamo_noise(m: re.Match) -> str:
+    run = m.group(0)
+    return " " if len(set(run) - _EMOTIVE_JAMO) >= 4 else run
 
 _MASKS = {"url": "[URL]", "email": "[EMAIL]", "phone": "[PHONE]", "rrn": "[RRN]"}
 _PII_MODES = ("mask", "remove", "keep")
@@ -160,7 +167,7 @@ class Clean(Stage):
         "emoji_token": "What replaces an emoji with --emoji replace.",
         "normalize_repeats": "Cut characters repeated more than N times to N (ㅋㅋㅋㅋ -> ㅋㅋ); "
                              "0 = off; digits and Roman numerals (III, VIII) are never touched.",
-        "jamo": "Jamo runs: keep, remove_noise (ㅁㄴㅇㄹ; ㅋㅋ/ㅠㅠ stay) or remove.",
+        "jamo": "Jamo runs: keep, remove_noise (ㅁㄴㅇㄹ; ㅋㅋㅠㅠ, ㄹㅇ, ㅎㅇㅌ stay) or remove.",
         "whitespace": "Collapse runs of spaces; drop invisible characters (zero-width "
                       "space, soft hyphen).",
         "keep_newlines": "Keep line breaks (they are sentence boundaries).",
@@ -265,7 +272,7 @@ class Clean(Stage):
         if self.jamo == "remove":
             text = _JAMO_RUN.sub(" ", text)
         elif self.jamo == "remove_noise":
-            text = _JAMO_RUN.sub(lambda m: m.group(0) if len(set(m.group(0))) < 3 else " ", text)
+            text = _JAMO_RUN.sub(_jamo_noise, text)
         if self.whitespace:
             if _ANY_INVISIBLE.search(text):  # cheaper than _INVISIBLE's look-arounds
                 text = _INVISIBLE.sub("", text)
