@@ -380,3 +380,13 @@ def test_fine_tune_texts_longer_than_the_model_positions(tiny_bart, tmp_path):
                            batch_size=2, seed=0)
     assert res["steps"] == 1
     assert json.loads((tmp_path / "s" / "training.json").read_text())["max_source_length"] <= 32
+
+
+def test_an_abstractive_model_folder_that_does_not_exist_fails_when_built():
+    # `validate` said ok, then the run failed offline with a hint naming --model
+    from kotext import ConfigError
+    from kotext.stages.summarize import AbstractiveSummarizer
+
+    with pytest.raises(ConfigError, match="abstractive model ./no-such-kobart: no such folder"):
+        AbstractiveSummarizer(model="./no-such-kobart")
+    assert AbstractiveSummarizer(model="org/some-hub-model").model == "org/some-hub-model"

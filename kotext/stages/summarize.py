@@ -438,6 +438,10 @@ class AbstractiveSummarizer(Stage):
                               "min_length >= 0")
         if int(min_length) > int(max_length):
             raise ConfigError(f"abstractive: min_length {min_length} > max_length {max_length}")
+        if str(model).startswith((".", "/", "~")) and not Path(model).expanduser().exists():
+            # a folder (a hub name never starts so): say so when built, `validate` too
+            raise ConfigError(f"abstractive model {model}: no such folder (a relative path in "
+                              f"a pipeline file is relative to that file)")
         self._runner: Seq2SeqSummarizer | None = None
 
     @property

@@ -155,7 +155,8 @@ class KiwiTokenizer(Stage):
         if user_dict is not None and not Path(user_dict).is_file():
             raise ConfigError(
                 f"user_dict not found: {user_dict}. Give a TSV file with lines "
-                "WORD<TAB>TAG[<TAB>SCORE] (relative paths are relative to the pipeline file)."
+                "WORD<TAB>TAG[<TAB>SCORE] (in a pipeline file, a relative path is relative "
+                "to that file)."
             )
         self._filtering = bool(self._pos or self._stop_forms or self._stop_pairs)
 
