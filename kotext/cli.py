@@ -836,7 +836,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
             params["threads"] = threads
     elif transformer_params:
         raise UsageError(", ".join("--" + k.replace("_", "-") for k in transformer_params)
-                         + f" apply to --method transformer, gru or lstm, not {method}")
+                         + (" applies" if len(transformer_params) == 1 else " apply")
+                         + f" to --method transformer, gru or lstm, not {method}")
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit)
     if (eval_text_column or eval_label_column) and not eval_file:

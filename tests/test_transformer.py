@@ -411,7 +411,7 @@ def test_cli_bad_input(encoder, tmp_path, cli, write):
             one, "-o", tmp_path / "o")
     assert r.exit_code == 2 and "only one label" in r.output
     r = cli("train", "classifier", "--train", one, "--lr", "1e-3", "-o", tmp_path / "o")
-    assert r.exit_code == 2 and "--lr apply to --method transformer, gru or lstm, not linear" in r.output
+    assert r.exit_code == 2 and "--lr applies to --method transformer, gru or lstm, not linear" in r.output
     assert not (tmp_path / "o").exists()
 
 
