@@ -463,3 +463,12 @@ def test_report_tables_line_up_with_korean_labels():
     assert len({_cells(x) for x in table}) == 1, table
     matrix = lines[8:]
     assert len({_cells(x) for x in matrix}) == 1, matrix
+
+
+def test_a_label_that_is_a_list_is_refused(write):
+    # a JSONL label [1] became the label "[1]"
+    from kotext.training.data import read_labeled
+
+    f = write("l.jsonl", '{"text": "좋다", "label": 1}\n{"text": "싫다", "label": [1]}\n')
+    with pytest.raises(InputError, match=r"row 2: the label \(label\) is \[1\], a list"):
+        read_labeled(str(f), text_column="text", label_column="label")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -114,6 +115,11 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     dropped = empty = 0
     for i, row in enumerate(src, 1):
         raw = row.get(label_column)
+        if isinstance(raw, (list, tuple, dict)):  # [1] became the label "[1]"
+            raise InputError(f"{spec}: row {i}: the label ({label_column}) is "
+                             f"{json.dumps(raw, ensure_ascii=False)[:60]}, a "
+                             f"{'list' if not isinstance(raw, dict) else 'JSON object'}; give "
+                             f"one label per row")
         raw = _whole("" if raw is None else str(raw).strip())
         if not raw or raw.lower() == "nan":
             blank_rows.append(i)
