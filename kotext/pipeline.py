@@ -182,7 +182,10 @@ class Pipeline:
                 stages.append(registry.create(factory, name=name, **scfg))
             except ConfigError as e:
                 raise ConfigError(f"{where}{e}") from None
-        return cls(stages, batch_size=pipe_cfg.get("batch_size", BATCH_SIZE), source=source)
+        try:
+            return cls(stages, batch_size=pipe_cfg.get("batch_size", BATCH_SIZE), source=source)
+        except ConfigError as e:  # stage order, a model's settings: name the file too
+            raise ConfigError(f"{where}{e}") from None
 
     def to_config(self) -> dict[str, Any]:
         stages: dict[str, Any] = {}

@@ -300,7 +300,8 @@ def test_a_summarizer_behind_a_tokenizer_without_sentences_fails_when_built():
     with pytest.raises(ConfigError, match=r"requires sentences.*'kiwi' \(kiwi.v1\) assigns "
                                           r"sentences only with sentences = true"):
         Pipeline([Clean(), KiwiTokenizer(sentences=False), TextRankSummarizer()])
-    with pytest.raises(ConfigError, match="requires sentences"):
+    with pytest.raises(ConfigError, match=r"summarize.toml: stage 'summarize'.*requires "
+                                          r"sentences"):  # the file is named too
         kotext.load("summarize", ["stages.tokenize.sentences=false"])
 
 
