@@ -41,6 +41,9 @@ def test_angle_brackets_that_are_not_tags_stay():
     assert c("<a href=\"http://x.com/a?b=1\" class='k'>링크</a> 좋다") == "링크 좋다"
     assert c("<img src=x alt='배우 사진'/>사진 <input disabled>나") == "사진 나"
     assert c("<div\n  data-x=\"1\">가</div>") == "가"
+    # an unquoted value holding "=" (a query string), attributes without a space between
+    assert c("<a href=/movie?code=123>기생충</a> 최고") == "기생충 최고"
+    assert c("<span class='a'title=\"b\">붙은 속성</span>") == "붙은 속성"
 
 
 @pytest.mark.parametrize("mode, expected", [
@@ -229,6 +232,12 @@ def test_personal_data_in_the_shapes_people_type():
     # a particle after a URL, a bracketed note after one: not part of it
     assert c("www.naver.com입니다") == "[URL]입니다"
     assert c("사이트 www.example.com(공식) 참고") == "사이트 [URL](공식) 참고"
+    # ㅡㅡ (an emoticon) or ㅡ as a separator next to a number does not hide it
+    assert c("연락처ㅡ010-1234-5678 ㅡㅡ010-1234-5678") == "연락처ㅡ[PHONE] ㅡㅡ[PHONE]"
+    assert c("010-1234-5678ㅡㅡ") == "[PHONE]ㅡㅡ"
+    # a particle after the slash that ends a URL stays outside it; a path does not
+    assert c("https://naver.com/에서 봤어요") == "[URL]에서 봤어요"
+    assert c("https://ko.wikipedia.org/wiki/서울 참고") == "[URL] 참고"
     # an address starts with a letter or digit: the ".." before it stays
     assert c("제발 부탁 드림..homemc@hanmail.net") == "제발 부탁 드림..[EMAIL]"
 

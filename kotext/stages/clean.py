@@ -18,7 +18,8 @@ _TAG_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECA
 # titles in angle brackets (<기생충>, <Parasite>) and "a < b > c" is no tag either.
 # Attributes are name[=value] pairs with ASCII names, so "a<b 그리고 c>d" is no tag (its
 # 그리고 was deleted with it); values may hold anything, quoted or not.
-_ATTRS = r"""(?:\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*"""
+_ATTRS = (r"""(?:(?:\s+|(?<=["']))[A-Za-z_:@][-A-Za-z0-9_:.@]*"""
+          r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>`]+))?)*\s*""")
 _TAG = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9]*){_ATTRS}/?>|<!--.*?-->|<![A-Za-z][^<>]{{0,2000}}>",
                   re.DOTALL)
 _HTML_NAMES = frozenset("""
@@ -60,18 +61,32 @@ _URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN}|{_
                   rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN}|{_URL_HANGUL})",
                   re.IGNORECASE)
 # the name starts with a letter or digit: "드림..homemc@hanmail.net" keeps its ".."
+# ...naver.com/에서: a particle written after the slash that ends a URL stays outside it
+_TRAILING_HANGUL = re.compile(rf"/([{_HANGUL}]+)$")
+_PARTICLES = frozenset("에서 에 은 는 이 가 을 를 로 으로 도 만 까지 부터 와 과 랑 이랑 의 에서요 "
+                       "에서는 에는 에도 으로는 로는 입니다 이에요 예요 에요 이요 요 이나 나".split())
+
+
+def _url_mask(url: str, rep: str) -> str:
+    m = _TRAILING_HANGUL.search(url)
+    if m and m.group(1) in _PARTICLES:
+        return rep + m.group(1)
+    return rep
+
+
 _EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
 # hyphen, the dashes a word processor puts in, minus, the full-width hyphen, and ㅡ (the
 # vowel, typed for a dash on a Korean keyboard: 010ㅡ1234ㅡ5678)
-_DASH = "\\-\u2010-\u2015\u2212\uff0d\u3161"
+_NEAR = "\\-\u2010-\u2015\u2212"  # a number next to one of these is part of a longer one
+_DASH = _NEAR + "\uff0d\u3161"  # (ㅡㅡ, an emoticon, before a number does not hide it)
 _RRN = re.compile(rf"(?<!\d)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?[{_DASH}]?\s?"
                   rf"[1-8]\d{{6}}(?!\d)")
 # 010-1234-5678, 02)123-4567, (02) 123-4567, 010 - 1234 - 5678, +82 10-..., +82 (0)10-...
 _SEP = rf"(?:\s?[{_DASH}.]\s?|\s)?"
 _PHONE = re.compile(
-    rf"(?<![\d{_DASH}])(?:\+82{_SEP}(?:\(0\){_SEP})?\(?|\(?0)(?:1[016789]|2|[3-6][1-5]|70)"
-    rf"(?:\)\s?|{_SEP})\d{{3,4}}{_SEP}\d{{4}}(?![\d{_DASH}])"
+    rf"(?<![\d{_NEAR}])(?:\+82{_SEP}(?:\(0\){_SEP})?\(?|\(?0)(?:1[016789]|2|[3-6][1-5]|70)"
+    rf"(?:\)\s?|{_SEP})\d{{3,4}}{_SEP}\d{{4}}(?![\d{_NEAR}])"
 )
 # Full-width digits and brackets, as some keyboards and forms write phone numbers
 _FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
@@ -223,6 +238,8 @@ class Clean(Stage):
                 out += [text[last:m.start()], rep]
                 last = m.end()
             return "".join(out) + text[last:]
+        if kind == "url":
+            return pattern.sub(lambda m: _url_mask(m.group(0), rep), text)
         return pattern.sub(rep, text)
 
     def _cut_repeats(self, text: str) -> str:
