@@ -315,21 +315,32 @@ def _import_code(ctx: click.Context, param: click.Parameter, value: tuple[str, .
     before the pipeline is built. Its folder goes on sys.path, so that --n-process workers
     (which get the parent's sys.path) import it by the same name."""
     import importlib
+    import importlib.util
 
     for item in value:
         path = Path(item)
         if path.suffix != ".py" or not path.is_file():
             raise click.BadParameter(f"{item}: not a .py file", ctx, param)
         name = path.stem
+        if not name.isidentifier():
+            raise click.BadParameter(f"{item}: {name!r} is not a module name (letters, digits "
+                                     f"and _); rename the file, e.g. my_stages.py", ctx, param)
         have = sys.modules.get(name)
-        if have is not None and Path(getattr(have, "__file__", "") or "").resolve() \
-                != path.resolve():
-            raise click.BadParameter(f"{item}: a module named {name!r} is already imported "
-                                     f"({getattr(have, '__file__', 'built in')}); rename the "
-                                     f"file", ctx, param)
+        try:
+            spec = None if have is not None else importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        where = getattr(have, "__file__", None) if have is not None else \
+            (spec.origin if spec is not None else None)
+        if (have is not None or spec is not None) and \
+                Path(where or "").resolve() != path.resolve():
+            # json.py, csv.py, email.py: importing it would replace a module kotext uses
+            raise click.BadParameter(f"{item}: Python already has a module named {name!r} "
+                                     f"({where or 'built in'}); rename the file, e.g. "
+                                     f"my_{name}.py", ctx, param)
         folder = str(path.resolve().parent)
         if folder not in sys.path:
-            sys.path.insert(0, folder)
+            sys.path.append(folder)  # last: files beside it (csv.py) shadow nothing
         try:
             importlib.import_module(name)
         except Exception as e:  # noqa: BLE001 - the user's code: say where it failed
@@ -902,9 +913,6 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
         require("matplotlib", "plot", "--plot")
     nlp = classify_pipeline(model)
     ds = _labeled(data, text_column, label_column, encoding, label_map, drop_blank_labels)
-    if ds.empty:
-        click.echo(f"note: {ds.empty} row(s) with an empty text left out (nothing to "
-                   f"classify)", err=True)
     labels = nlp.stages[-1].labels
     unknown = sorted(set(ds.labels) - set(labels))
     if unknown:
@@ -916,12 +924,24 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
             f"{data}: labels {', '.join(map(repr, unknown[:5]))} are not among the model's "
             f"({', '.join(labels)}). Map them with --label-map, e.g. --label-map {example}"
         )
-    preds = []
+    from .stages.classify import EMPTY_TEXT
+
+    gold, preds, empty = [], [], ds.empty
     with _stage_progress("evaluate", len(ds.texts)) as bar:
-        for doc in nlp.pipe(ds.texts, on_error="record"):
-            preds.append(doc.label if doc.error is None else "<error>")
+        for doc, want in zip(nlp.pipe(ds.texts, on_error="record"), ds.labels):
             bar.update(1)
-    rep = classification_report(ds.labels, preds, labels)
+            if doc.error is not None and doc.error.endswith(EMPTY_TEXT):
+                empty += 1  # empty once cleaned (only HTML, a zero-width space): no label
+                continue
+            gold.append(want)
+            preds.append(doc.label if doc.error is None else "<error>")
+    if empty:
+        click.echo(f"note: {empty} row(s) with an empty text (as given, or once cleaned) left "
+                   f"out: nothing to classify", err=True)
+    if not gold:
+        raise InputError(f"{data}: every row's text is empty (as given, or once cleaned): "
+                         f"nothing to evaluate; check --text-column")
+    rep = classification_report(gold, preds, labels)
     rep["model"] = str(model)
     rep["data"] = str(data)
     _report(rep, json_out, format_report)

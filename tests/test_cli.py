@@ -392,6 +392,13 @@ class Shout(Stage):
     assert r.exit_code == 0 and r.stdout.splitlines() == ["좋다!!", "싫다!!"], r.output
     r = cli("run", toml, src, "--code", tmp_path / "nope.py")
     assert r.exit_code == 2 and "nope.py: not a .py file" in r.output
+    # a file named like a module Python has (json.py) would replace it; a dotted name is
+    # no module name
+    for name, why in [("json.py", "Python already has a module named 'json'"),
+                      ("shout.v1.py", "'shout.v1' is not a module name")]:
+        bad = write(name, code.read_text("utf-8"))
+        r = cli("validate", toml, "--code", bad)
+        assert r.exit_code == 2 and why in r.output, r.output
 
 
 def test_run_a_summarizing_pipeline_reads_a_txt_file_as_one_article(cli, write):
