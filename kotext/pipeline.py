@@ -353,9 +353,12 @@ def _check_many(texts: Any) -> None:
 
 def _n_process(value: Any) -> int:
     """1 or more worker processes; -1 for one per CPU core (as in spaCy)."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # np.int64 too
         raise TypeError(f"n_process={value!r}: give a whole number (1, 2, ...; -1 for one "
                         f"process per CPU core)")
+    value = int(value)
     if value == -1:
         import os
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+import numbers
 import os
 from typing import Any
 
@@ -106,10 +107,12 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
         elif kinds == {"float"} or kinds == {"int", "float"}:
             default = 0.0
     if isinstance(default, bool):
-        return None if isinstance(value, bool) else "expected true or false"
-    if isinstance(default, int) and (not isinstance(value, int) or isinstance(value, bool)):
+        return None if isinstance(value, (bool, np_bool_types())) else "expected true or false"
+    # numbers.Integral / Real: numpy's too (values computed from a data frame)
+    if isinstance(default, int) and (not isinstance(value, numbers.Integral)
+                                     or isinstance(value, bool)):
         return "expected a whole number"
-    if isinstance(default, float) and (not isinstance(value, (int, float))
+    if isinstance(default, float) and (not isinstance(value, numbers.Real)
                                        or isinstance(value, bool)):
         return "expected a number"
     if isinstance(default, str) and not isinstance(value, str) and not (
@@ -118,9 +121,18 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
     return None
 
 
+def np_bool_types() -> tuple[type, ...]:
+    """numpy's bool, when numpy is already imported (never imported for this)."""
+    import sys
+
+    np = sys.modules.get("numpy")
+    return (np.bool_,) if np is not None else ()
+
+
 def check_options(stage: Any) -> None:
     """The same type checks for a stage built in Python (``Clean(html="yes")``) as for one
-    built from a pipeline file: a wrong type is refused, not half obeyed ("no" is true)."""
+    built from a pipeline file: a wrong type is refused, not half obeyed ("no" is true).
+    A numpy number or bool is kept as the Python one (configs are written as JSON/TOML)."""
     cls = type(stage)
     for key in cls.param_names():
         value = getattr(stage, key, None)
@@ -128,6 +140,8 @@ def check_options(stage: Any) -> None:
         if problem:
             raise ConfigError(f"stage '{stage.name}' ({stage.factory or cls.__name__}): "
                               f"option {key}={value!r}: {problem}")
+        if type(value).__module__ == "numpy" and hasattr(value, "item"):
+            setattr(stage, key, value.item())
 
 
 def create(factory: str, name: str | None = None, **params: Any):

@@ -115,16 +115,18 @@ def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[
     return out
 
 
-def doc_of(row: dict, text_key: str) -> Doc:
+def doc_of(row: dict, text_key: str, nfc_column: bool = False) -> Doc:
     """A row as a Doc; a reader's problem with the row, or a cell that holds no text,
-    becomes the Doc's error (the row keeps its place)."""
+    becomes the Doc's error (the row keeps its place). ``nfc_column``: write the text
+    column back as the NFC text the offsets index (tokens written, no clean_text column);
+    otherwise the column stays as given."""
     err = row.pop(ERROR_KEY, None)
     cell = row.get(text_key)
     try:
         text = text_of(cell)
     except KotextError as e:
         text, err = "", err or f"{text_key}: {e}"
-    if text is not cell and isinstance(cell, str):
+    if nfc_column and text is not cell and isinstance(cell, str):
         # NFD (macOS) made NFC: the column is written as tokenized, so that offsets fit it
         # (with --no-clean there is no clean_text column to slice instead)
         row[text_key] = text
@@ -151,8 +153,9 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
 
     # Failures are always recorded on their rows; "abort" stops at the first one (a stage
     # error or an input error such as a ragged CSV row) after writing the rows before it.
-    docs = pipeline.pipe((doc_of(row, text_key) for row in rows), batch_size=batch_size,
-                         n_process=n_process, on_error="record")
+    nfc_column = "tokens" in fields and "text" not in pipeline.assigns  # --no-clean offsets
+    docs = pipeline.pipe((doc_of(row, text_key, nfc_column) for row in rows),
+                         batch_size=batch_size, n_process=n_process, on_error="record")
     rename = {k: v for k, v in names.items() if k != v}
     ok = False
     try:

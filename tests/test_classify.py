@@ -472,3 +472,17 @@ def test_a_label_that_is_a_list_is_refused(write):
     f = write("l.jsonl", '{"text": "좋다", "label": 1}\n{"text": "싫다", "label": [1]}\n')
     with pytest.raises(InputError, match=r"row 2: the label \(label\) is \[1\], a list"):
         read_labeled(str(f), text_column="text", label_column="label")
+
+
+def test_evaluate_leaves_out_texts_empty_once_cleaned(model_dir, cli, write):
+    # "<br>" or a zero-width space is empty once cleaned: classify gives it no label, and
+    # evaluate counted it as a wrong prediction (blank rows were left out)
+    f = write("ev.tsv", "document\tlabel\n정말 재밌다\tpositive\n<br>\tnegative\n"
+                        "\u200b\tpositive\n   \tnegative\n최악이다\tnegative\n")
+    r = cli("evaluate", model_dir, f, "--text-column", "document", "--json", "-")
+    assert r.exit_code == 0, r.output
+    assert "3 row(s) with an empty text (as given, or once cleaned) left out" in r.stderr
+    assert json.loads(r.stdout[r.stdout.index("{"):])["n"] == 2
+    only = write("only.tsv", "document\tlabel\n<br>\tnegative\n")
+    r = cli("evaluate", model_dir, only, "--text-column", "document")
+    assert r.exit_code == 2 and "every row's text is empty" in r.output

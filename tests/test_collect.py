@@ -68,6 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
         "/empty": (EMPTY_PAGE, "text/html; charset=utf-8"),
         "/file.pdf": (b"%PDF-1.4", "application/pdf"),
         "/plain.txt": ("서울에 비가 내렸다.\n".encode(), "text/plain; charset=utf-8"),
+        "/page.txt": (UTF8_PAGE, "text/plain; charset=utf-8"),  # HTML under a .txt name
         "/wiki/%EC%84%9C%EC%9A%B8?q=%ED%95%9C": (UTF8_PAGE, "text/html; charset=utf-8"),
     }
 
@@ -192,8 +193,10 @@ def test_urls_from_local_server(server):
     assert "not an HTML page" in pdf["error"] and "application/pdf" in pdf["error"]
     # a plain-text page was "no article text found (... JavaScript, or a login wall)"; a
     # redirect loop's error was three lines in one cell
-    plain, loop = collect([f"{server}/plain.txt", f"{server}/loop"], timeout=5)
+    plain, loop, page = collect([f"{server}/plain.txt", f"{server}/loop",
+                                 f"{server}/page.txt"], timeout=5)
     assert plain["error"] == "not an HTML page (Content-Type: text/plain)"
+    assert page["error"] is None and page["title"] == UTF8_TITLE  # sniffed: it is HTML
     assert loop["error"].startswith("redirect loop (HTTP 302)") and "\n" not in loop["error"]
 
 

@@ -425,3 +425,16 @@ def test_a_copied_sentiment_pipeline_still_finds_the_shipped_model(tmp_path):
 
     shutil.copy(bundled_dir("pipelines") / "sentiment.toml", tmp_path / "mine.toml")
     assert kotext.load(tmp_path / "mine.toml")("배우 연기가 정말 좋았다").label == "positive"
+
+
+def test_numpy_numbers_are_numbers():
+    # values computed from a data frame (np.int64) were refused as "expected a whole number"
+    import numpy as np
+
+    from kotext.stages.summarize import TextRankSummarizer
+
+    nlp = Pipeline([Clean(html=np.bool_(True)), KiwiTokenizer(num_workers=np.int64(1)),
+                    TextRankSummarizer(n=np.int64(2), ratio=np.float32(0.5))])
+    cfg = nlp.to_config()["stages"]
+    assert type(cfg["textrank"]["n"]) is int and type(cfg["clean"]["html"]) is bool
+    assert len(list(nlp.pipe(["가. 나. 다."], n_process=np.int64(1)))) == 1

@@ -374,3 +374,24 @@ def test_jsonl_nan_inside_a_list_is_null(tmp_path):
     p = write_all(tmp_path / "o.jsonl", rows=rows, cols=["id", "vals", "error"])
     line = p.read_text(encoding="utf-8")
     assert json.loads(line, parse_constant=lambda c: pytest.fail(c))["vals"] == [1.0, None, None]
+
+
+def test_a_device_or_named_pipe_is_written_through_not_replaced(tmp_path, cli, write):
+    # -o /dev/null (or a pipe) was written as a part file renamed onto it: the device
+    # was replaced by a regular file; -o /dev/stdout is the screen
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text("utf-8")), daemon=True)
+    reader.start()
+    w = Writer(str(fifo), None, ["text"], text_key="text")
+    w.write_rows([{"text": "가"}, {"text": "나"}])
+    w.close()
+    reader.join(10)
+    assert fifo.is_fifo() and got == ["가\n나\n"]
+    src = write("a.txt", "좋다\n")
+    r = cli("tokenize", src, "-o", "/dev/stdout")
+    assert r.exit_code == 0 and r.stdout == "좋/VA 다/EC\n", r.output

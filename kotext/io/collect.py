@@ -218,6 +218,15 @@ def as_uri(url: str) -> str:
                                     urllib.parse.quote(p.fragment, safe=keep)))
 
 
+_HTML_START = re.compile(rb"\s*(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def _looks_html(body: bytes) -> bool:
+    """An HTML document by its first bytes (a server may call it text/plain)."""
+    return _HTML_START.match(body[:4096]) is not None
+
+
 def _fetch(url: str, timeout: float, user_agent: str, max_bytes: int) -> tuple[bytes, str, str | None]:
     """GET ``url``: ``(body, final url, charset from the header)``."""
     req = urllib.request.Request(as_uri(url), headers={
@@ -228,14 +237,19 @@ def _fetch(url: str, timeout: float, user_agent: str, max_bytes: int) -> tuple[b
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             ctype = resp.headers.get_content_type()  # text/plain when the header is absent
-            if resp.headers.get("Content-Type") and not ("html" in ctype or "xml" in ctype):
+            declared = bool(resp.headers.get("Content-Type"))
+            if declared and not (ctype.startswith("text/") or "html" in ctype
+                                 or "xml" in ctype):
                 raise _Failed(f"not an HTML page (Content-Type: {ctype})")
             body = resp.read(max_bytes + 1)
             if len(body) > max_bytes:
                 raise _Failed(f"page larger than {max_bytes // (1024 * 1024)} MB; skipped")
+            if declared and not ("html" in ctype or "xml" in ctype) and not _looks_html(body):
+                # text/plain, text/csv: an HTML page served under a .txt name is read
+                raise _Failed(f"not an HTML page (Content-Type: {ctype})")
             return body, resp.geturl(), resp.headers.get_content_charset()
     except urllib.error.HTTPError as e:
-        if 300 <= e.code < 400:  # urllib gives up on a loop with a three-line message
+        if e.code in (301, 302, 303, 307, 308):  # urllib's loop message is three lines
             raise _Failed(f"redirect loop (HTTP {e.code}), or a redirect with no "
                           f"Location") from None
         raise _Failed(f"HTTP {e.code} {e.reason}") from None

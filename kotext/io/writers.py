@@ -178,6 +178,14 @@ class Writer:
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
                  line_format=None, source: Any = None, arrow_types: dict | None = None):
         self.path = Path(path) if path not in (None, "-") else None
+        self._device: Path | None = None
+        if self.path is not None and (self.path.as_posix().startswith("/dev/")
+                                      or self.path.is_fifo() or self.path.is_char_device()):
+            # /dev/stdout, /dev/null, a named pipe: written straight through, like stdout
+            # (a part file renamed onto /dev/null replaced the device with a file)
+            self._device, self.path = self.path, None
+            if fmt is None:
+                fmt = "text"
         if self.path is not None and self.path.is_dir():
             raise UsageError(f"-o {self.path} is a folder: give a file name, e.g. -o "
                              f"{self.path / 'out.csv'}")
@@ -212,7 +220,12 @@ class Writer:
                 raise UsageError("--resume needs an output file: pass -o FILE")
             if fmt == "parquet":
                 raise UsageError("parquet cannot be written to stdout: pass -o FILE.parquet")
-            self._f = _stdout_in(self.encoding)
+            to_stdout = self._device is None or self._device.as_posix() in (
+                "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+            # append: "w" on /dev/stderr truncates the file it points to, if a file
+            self._owns_f = not to_stdout
+            self._f = _stdout_in(self.encoding) if to_stdout else \
+                open(self._device, "a", encoding=self.encoding, newline="")
             self._start()
             return
         self.part = self.path.with_name(self.path.name + ".part")
@@ -426,6 +439,8 @@ class Writer:
         """Publish the output (rename) when ``ok``; otherwise leave ``OUT.part`` to resume."""
         if self.path is None:
             self._f.flush()
+            if self._owns_f:
+                self._f.close()
             return
         try:
             self._close(ok)
