@@ -208,7 +208,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
 
 OUTPUT_TEXT_KEY = {"text": "clean_text", "tokens": "tokens", "sentences": "tokens",
                    "label": "label", "scores": "label", "summary": "summary",
-                   "keywords": "keywords"}
+                   "keywords": "keywords", "vector": "vector"}
 
 
 def stage_options(cls, exclude: tuple[str, ...] = ()):

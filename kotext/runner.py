@@ -24,6 +24,7 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "scores": ("score",),
     "summary": ("summary", "summary_indices", "summary_scores"),
     "keywords": ("keywords",),
+    "vector": ("vector",),
 }
 
 
@@ -111,6 +112,9 @@ def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[
         elif f == "keywords":
             out["keywords"] = ([[w, round(s, 6)] for w, s in doc.keywords]
                                if ok and doc.keywords is not None else None)
+        elif f == "vector":  # docvec.v1: the document vector, as a list of numbers
+            out["vector"] = ([round(float(x), 6) for x in doc.vector]
+                             if ok and doc.vector is not None else None)
     out["error"] = doc.error
     return out
 

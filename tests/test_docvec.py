@@ -213,3 +213,25 @@ def test_similar_docs_on_a_word2vec_file_falls_back_to_mean(cli, write, tmp_path
     assert "holds no word counts" in r.stderr and r.stdout.split("\t")[1] == "2"
     r = cli("similar-docs", src, "-q", "배우", "-m", tmp_path / "v.txt", "--weighting", "sif")
     assert r.exit_code == 2 and "--weighting mean" in r.output  # asked for: refused
+
+
+def test_run_a_docvec_pipeline_writes_the_vectors(cli, write, tmp_path):
+    # the vectors were computed and then dropped from every output format
+    import json
+
+    import kotext
+    from kotext.embeddings import train_vectors
+
+    train_vectors(["배우 연기가 좋다", "지루했다", "배우 연기 최고", "영화 지루"] * 5,
+                  tmp_path / "w2v", dim=4, epochs=1, min_count=1, workers=1)
+    toml = write("p.toml", '[pipeline]\nstages = ["clean", "tokenize", "docvec"]\n'
+                 '[stages.clean]\nfactory = "clean.v1"\n[stages.tokenize]\nfactory = "kiwi.v1"'
+                 '\n[stages.docvec]\nfactory = "docvec.v1"\nvectors = "w2v"\n'
+                 'weighting = "mean"\n')
+    src = write("in.csv", "id,document\n1,배우 연기가 좋다\n2,지루했다\n")
+    r = cli("run", toml, src, "--format", "jsonl")
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [len(x["vector"]) for x in rows] == [4, 4]
+    want = kotext.load(toml)("배우 연기가 좋다").vector
+    np.testing.assert_allclose(rows[0]["vector"], want, atol=1e-5)
