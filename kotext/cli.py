@@ -118,8 +118,11 @@ def _model_folder(ctx, param, value):
     """``-o`` of a command that writes a model folder: checked before any training starts."""
     from .modelio import check_output_folder
 
+    # what the command writes: a folder of another kind under -o is refused
+    kind = {"classifier": "classifier", "summarizer": "summarizer", "pretrain": "encoder",
+            "train": "vectors"}.get(ctx.info_name)  # `embed train` is named "train"
     try:
-        return None if value is None else str(check_output_folder(value))
+        return None if value is None else str(check_output_folder(value, kind))
     except UsageError as e:
         raise click.BadParameter(str(e).removeprefix("-o ")) from None
 

@@ -102,9 +102,11 @@ def load_arrays(path: Path) -> dict[str, Any]:
                          f"retrain or copy it again") from None
 
 
-def check_output_folder(folder: str | os.PathLike) -> Path:
+def check_output_folder(folder: str | os.PathLike, kind: str | None = None) -> Path:
     """The folder a model is written to replaces whatever is there: refuse a file, the
-    current folder (or one above it), and a folder that holds other files but no model."""
+    current folder (or one above it), a folder that holds other files but no model, and
+    (given ``kind``) a kotext folder of another kind (word vectors that gru/lstm models and
+    similar-docs read, under a classifier's -o)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"-o {folder}: a file, not a folder; give the model a folder of its "
@@ -122,7 +124,36 @@ def check_output_folder(folder: str | os.PathLike) -> Path:
                 f"-o {folder} holds other files ({', '.join(names[:5])}{more}) and no kotext "
                 f"model; the model replaces the whole folder. Give a new or empty folder, "
                 f"e.g. -o {folder / 'my-model'}")
+    have = model_kind(folder) if kind is not None and folder.is_dir() else None
+    if have is not None and have != kind:
+        raise UsageError(f"-o {folder} holds kotext {WHAT[have]}, and this writes "
+                         f"{WHAT[kind]}; the new model would replace it. Give another folder, "
+                         f"or delete that one first")
     return folder
+
+
+WHAT = {"vectors": "word vectors", "encoder": "a pre-trained encoder",
+        "summarizer": "a summarizer", "classifier": "a classifier"}
+
+
+def model_kind(folder: Path) -> str | None:
+    """What kotext wrote into ``folder``: "vectors", "encoder", "summarizer" or
+    "classifier" (None: not a kotext model folder)."""
+    if not _kotext_model(folder):
+        return None
+    try:
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        meta = json.loads((folder / KOTEXT_JSON).read_text(encoding="utf-8")) \
+            if (folder / KOTEXT_JSON).is_file() else {}
+    except (OSError, ValueError):
+        return None
+    if cfg.get("method") in ("word2vec", "fasttext"):
+        return "vectors"
+    if isinstance(meta.get("kotext"), dict) and meta["kotext"].get("kind") == "encoder":
+        return "encoder"
+    if (folder / "training.json").is_file():
+        return "summarizer"
+    return "classifier"
 
 
 def _kotext_model(folder: Path) -> bool:
