@@ -511,8 +511,9 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
     finally:
         writer.close(ok=ok)
     where = f" -> {output}" if output and ok else ""
-    click.echo(f"{n} pages, {failed} failed, {time.perf_counter() - t0:.1f} s{where}",
-               err=True)
+    if sys.stderr.isatty() or failed:  # as the other commands: quiet in a pipeline
+        click.echo(f"{n} pages, {failed} failed, {time.perf_counter() - t0:.1f} s{where}",
+                   err=True)
     for e in errors:
         click.echo(f"  {e}", err=True)
     if failed > len(errors):
@@ -570,8 +571,8 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True):
 def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
     """Label each document (default: sentiment, positive/negative) with its probability.
 
-    Prints a table (label, probability, text) on stdout; with -o or --format csv|tsv|jsonl|
-    parquet it appends `label` and `score` (the label's probability) to every input row.
+    Prints a table (label, probability, text) on stdout; with -o or --format (csv, tsv,
+    jsonl, parquet) it appends `label` and `score` (the label's probability) to every row.
     Uses the model shipped in models/ unless --model names another: no download.
 
     \b
@@ -1235,7 +1236,8 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
 
     DATA: a .jsonl/.csv/.tsv/.parquet file, a .json file, or a folder of .json files (one
     article each). Without --pred-field, kotext summarizes each article first (picking as
-    many sentences as the gold indices). Scores are means over the documents, x100.
+    many sentences as the gold indices). Scores are means over the documents, x100 in the
+    table (fractions, 0-1, in --json).
 
     \b
     Examples:

@@ -287,6 +287,8 @@ def test_cli_urls_file_stdout_jsonl(server, pages, tmp_path):
 def test_cli_parquet_abort_and_resume(pages, tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     out = tmp_path / "out.parquet"
+    res = run_cli([str(pages / "a_utf8.html"), "-o", str(tmp_path / "one.csv")])
+    assert res.exit_code == 0 and res.stderr == ""  # no failure, not a terminal: quiet
     res = run_cli([str(pages), "-o", str(out)])
     assert res.exit_code == 1
     assert pq.read_table(out).column("title").to_pylist() == [UTF8_TITLE, EUCKR_TITLE, "로그인"]

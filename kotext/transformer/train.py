@@ -519,6 +519,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
 
     name = name or out.name
     train_args = {k: v for k, v in dataclasses.asdict(args).items() if k not in ("resume",)}
+    train_args["fp16"] = amp  # what ran: --fp16 on the CPU trained in float32
     meta = {
         "kotext": {"format": FORMAT_VERSION, "kind": "classifier"},
         "name": name,
