@@ -195,6 +195,11 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                     batch_size=batch_size, n_process=n_process, token_format=token_format,
                     progress=bar.update)
     where = f" -> {output}" if output else ""
+    if stats.extra_rows and writer.fmt in ("csv", "tsv", "parquet"):
+        names_ = ", ".join(sorted(stats.extra_fields)[:5])
+        click.echo(f"kotext: note: {stats.extra_rows} row(s) hold fields first seen after the "
+                   f"rows the columns were read from ({names_}); a {writer.fmt} table has no "
+                   f"column for them: write .jsonl to keep them", err=True)
     if sys.stderr.isatty() or stats.failed:
         click.echo(f"{stats.rows} rows, {stats.failed} failed, {stats.seconds:.1f} s "
                    f"({stats.rate:,.0f} docs/s){where}", err=True)

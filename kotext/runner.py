@@ -35,6 +35,10 @@ class RunStats:
     skipped_resume: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # the first few messages
+    # rows holding fields not among the columns (a JSONL key first seen after the records
+    # the columns were read from): a table cannot keep them
+    extra_rows: int = 0
+    extra_fields: set[str] = field(default_factory=set)
 
     @property
     def rate(self) -> float:
@@ -161,6 +165,7 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
     docs = pipeline.pipe((doc_of(row, text_key, nfc_column) for row in rows),
                          batch_size=batch_size, n_process=n_process, on_error="record")
     rename = {k: v for k, v in names.items() if k != v}
+    n_columns = len(source.columns)
     ok = False
     try:
         for batch in batched(docs, batch_size or pipeline.batch_size):
@@ -185,6 +190,11 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                         raise KotextError(
                             f"row {row_no}: {doc.error}. Stopped there (--on-error abort){where}."
                         )
+                if len(doc.meta) > n_columns:  # cheap; the set only for such rows
+                    extra = set(doc.meta) - set(source.columns)
+                    if extra:
+                        stats.extra_rows += 1
+                        stats.extra_fields |= extra
                 out_rows.append({**doc.meta, **vals})
             writer.write_rows(out_rows)
             stats.rows += len(out_rows)

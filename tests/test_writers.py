@@ -395,3 +395,16 @@ def test_a_device_or_named_pipe_is_written_through_not_replaced(tmp_path, cli, w
     src = write("a.txt", "좋다\n")
     r = cli("tokenize", src, "-o", "/dev/stdout")
     assert r.exit_code == 0 and r.stdout == "좋/VA 다/EC\n", r.output
+
+
+def test_a_field_first_seen_late_is_noted_when_a_table_drops_it(cli, write, tmp_path):
+    # a JSONL key first seen after the first 1,000 records left a CSV without a word
+    rows = [{"id": i, "text": "좋다"} for i in range(1002)]
+    rows[-1]["extra"] = "late"
+    src = write("late.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    r = cli("clean", src, "-o", tmp_path / "late.csv")
+    assert r.exit_code == 0 and "1 row(s) hold fields first seen after" in r.stderr and \
+        "(extra)" in r.stderr
+    r = cli("clean", src, "-o", tmp_path / "out.jsonl")
+    assert r.exit_code == 0 and "first seen" not in r.stderr
+    assert '"extra": "late"' in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()[-1]
