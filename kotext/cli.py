@@ -43,7 +43,8 @@ class KotextGroup(click.Group):
             sys.exit(0)
         except KeyboardInterrupt:  # Ctrl-C: the shell's 130, not 1 ("some rows failed")
             click.echo("\nkotext: interrupted (a run writing -o FILE keeps FILE.part: the same "
-                       "command with --resume continues it)", err=True)
+                       "command with --resume continues it; parquet output starts over)",
+                       err=True)
             sys.exit(130)
 
 
@@ -178,6 +179,10 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         line_format = line_format(names, source.text_key)
     identity = _run_identity(source, pipeline, token_format)
     _not_an_input(output, identity)
+    if resume and input == "-":  # a part file from other data would be mixed in silently
+        raise UsageError("--resume cannot tell whether stdin brings the same data as the "
+                         "interrupted run: give the input as a file (kotext ... FILE -o OUT "
+                         "--resume), or start over without --resume")
     if sentences and "sentences" not in pipeline.assigns:
         raise UsageError("--sentences: this pipeline makes no sentences (it needs a kiwi.v1 "
                          "stage with sentences = true)")

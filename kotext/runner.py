@@ -186,6 +186,9 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                                  f"in {writer.part}: go on past it with --resume --on-error "
                                  f"skip (the row keeps its place with its error), or fix the "
                                  f"row and run again from the start"
+                                 if writer.path is not None and writer.fmt != "parquet" else
+                                 "; fix the row and run again (parquet output cannot be "
+                                 "resumed), or pass --on-error skip"
                                  if writer.path is not None else "")
                         raise KotextError(
                             f"row {row_no}: {doc.error}. Stopped there (--on-error abort){where}."

@@ -438,3 +438,48 @@ def test_numpy_numbers_are_numbers():
     cfg = nlp.to_config()["stages"]
     assert type(cfg["textrank"]["n"]) is int and type(cfg["clean"]["html"]) is bool
     assert len(list(nlp.pipe(["가. 나. 다."], n_process=np.int64(1)))) == 1
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    # kill -9 (a scheduler, the OOM killer) left both workers running for good, holding
+    # ~500 MB each and the parent's stdout
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import multiprocessing as mp, time\nimport kotext\n"
+        "def slow():\n    i = 0\n    while True:\n"
+        "        if i == 8:\n"
+        "            print(' '.join(str(p.pid) for p in mp.active_children()), flush=True)\n"
+        "        yield 'x'\n        i += 1\n        time.sleep(0.05)\n"
+        "if __name__ == '__main__':\n"
+        "    for _ in kotext.load('clean').pipe(slow(), n_process=2, batch_size=1):\n"
+        "        pass\n", encoding="utf-8")
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                         cwd=tmp_path)
+    pids = [int(x) for x in p.stdout.readline().split()]
+    assert len(pids) == 2
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(10)
+
+    def alive(pid: int) -> bool:  # a zombie waiting for its reaper counts as gone
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+        except OSError:  # no /proc: ask the system
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            return True
+
+    deadline = time.monotonic() + 15
+    while any(alive(x) for x in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(x) for x in pids)

@@ -408,3 +408,24 @@ def test_a_field_first_seen_late_is_noted_when_a_table_drops_it(cli, write, tmp_
     r = cli("clean", src, "-o", tmp_path / "out.jsonl")
     assert r.exit_code == 0 and "first seen" not in r.stderr
     assert '"extra": "late"' in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()[-1]
+
+
+def test_resume_refuses_stdin_and_jsonl_gets_no_bom(cli, write, tmp_path):
+    # stdin cannot be checked: another file's rows were appended to the part file
+    r = cli("clean", "-", "--input-format", "csv", "-o", tmp_path / "o.csv", "--resume",
+            input="id,text\nb1,최악\n")
+    assert r.exit_code == 2 and "--resume cannot tell whether stdin" in r.output
+    # a BOM is for Excel's CSV: a JSON Lines reader refuses one
+    src = write("a.csv", "id,text\n1,좋다\n")
+    r = cli("clean", src, "-o", tmp_path / "o.jsonl", "--output-encoding", "utf-8-sig")
+    assert r.exit_code == 0 and not (tmp_path / "o.jsonl").read_bytes().startswith(b"\xef")
+    r = cli("clean", src, "-o", tmp_path / "o2.csv", "--output-encoding", "utf-8-sig")
+    assert (tmp_path / "o2.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_an_aborted_parquet_run_is_not_told_to_resume(cli, write, tmp_path):
+    # the advice was "--resume --on-error skip", which parquet output then refused
+    src = write("a.csv", "id,text\na1,좋은 영화\na2,\na3,별로\n")
+    r = cli("classify", src, "-o", tmp_path / "o.parquet", "--on-error", "abort")
+    assert r.exit_code == 1 and "parquet output cannot be resumed" in r.output
+    assert "--resume --on-error skip" not in r.output

@@ -311,9 +311,11 @@ class Source:
                 return
             except csv.Error as e:
                 raise InputError(
-                    f"{name}: malformed CSV near line {reader.line_num} ({e}); a quote that is "
-                    f"never closed swallows the rest of the file. Fix the quote, or read quotes "
-                    f"as text with --quoting none."
+                    f"{name}: malformed CSV near line {reader.line_num} ({e}): a cell that "
+                    f"starts with a quote must end with it (\"최고\" 였다 is no CSV cell; "
+                    f"write \"\"\"최고\"\" 였다\"), and a quote that is never closed swallows "
+                    f"the rest of the file. Fix that line (--quoting none, which reads quotes "
+                    f"as text, suits only a file whose cells hold no commas)."
                 ) from None
             if not fields:
                 if n == 1:  # one column: Excel writes an empty cell as a blank line
@@ -526,9 +528,13 @@ class Source:
                     f"-: no column '{self.text_column}': standard input is read as plain text, "
                     f"a document per line. For CSV/TSV/JSONL on stdin pass --input-format "
                     f"csv (or tsv, jsonl)")
+            top = self.text_column.split(".")[0]
+            nested = (f" Nested fields are not read: flatten the file first, e.g. jq -c "
+                      f"'{{id, text: .{self.text_column}}}' in.jsonl > flat.jsonl."
+                      if "." in self.text_column and top in cols else "")
             raise InputError(
                 f"{where}: no column '{self.text_column}'; columns are: {', '.join(cols)}. "
-                f"Pass --text-column with one of them."
+                f"Pass --text-column with one of them.{nested}"
             )
         for guess in TEXT_COLUMN_GUESSES:
             if guess in cols:

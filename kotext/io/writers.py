@@ -198,6 +198,8 @@ class Writer:
             raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
         self.columns = columns
+        if fmt in ("jsonl", "parquet") and encoding == "utf-8-sig":
+            encoding = "utf-8"  # a BOM is for Excel's CSV; JSON readers refuse one
         try:
             codecs.lookup(encoding)
         except LookupError:
