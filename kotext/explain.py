@@ -102,17 +102,25 @@ def to_html(ex: Explanation, n: int = 5) -> str:
     label = ex.label
     scale = max((abs(s[label]) for _, s in ex.token_scores), default=1.0) or 1.0
     text, pos, out = ex.doc.text, 0, []
+    # Morphemes that share characters (지루하/VA and 었/EP both in 했) make one span: its
+    # colour is their sum, its hover text lists each (the second one was left out)
+    groups: list[list] = []
     for t, s in ex.token_scores:
-        if t.start < pos:
-            continue
-        out.append(html.escape(text[pos:t.start]))
-        v = s[label] / scale
+        if groups and t.start < groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], t.end)
+            groups[-1][2].append((t, s))
+        else:
+            groups.append([t.start, t.end, [(t, s)]])
+    for start, end, members in groups:
+        out.append(html.escape(text[pos:start]))
+        v = sum(s[label] for _, s in members) / scale
         rgb = "46,160,67" if v > 0 else "215,58,73"
-        tip = ", ".join(f"{lab} {x:+.3f}" for lab, x in s.items())
-        out.append(f'<span style="background:rgba({rgb},{abs(v):.2f})" '
-                   f'title="{html.escape(t.form)}/{t.tag}: {html.escape(tip)}">'
-                   f"{html.escape(text[t.start:t.end])}</span>")
-        pos = t.end
+        tip = "; ".join(f"{t.form}/{t.tag}: " + ", ".join(f"{lab} {x:+.3f}"
+                                                          for lab, x in s.items())
+                        for t, s in members)
+        out.append(f'<span style="background:rgba({rgb},{min(abs(v), 1.0):.2f})" '
+                   f'title="{html.escape(tip)}">{html.escape(text[start:end])}</span>')
+        pos = end
     out.append(html.escape(text[pos:]))
     rows = "".join(
         f"<tr><td>{html.escape(lab)}</td><td>{p:.3f}</td><td>"

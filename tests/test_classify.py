@@ -279,8 +279,11 @@ def test_cli_explain(model_dir, cli, tmp_path):
               "-n", "1", "--html", tmp_path / "one.html")
     import re
 
-    cells = re.findall(r"<td>([^<]*)</td></tr>", (tmp_path / "one.html").read_text("utf-8"))
+    page = (tmp_path / "one.html").read_text("utf-8")
+    cells = re.findall(r"<td>([^<]*)</td></tr>", page)
     assert cells and all(c.count("/") <= 1 for c in cells), cells
+    # 지루했다: 지루하/VA and 었/EP share 했; the page's hover text names both (었 was lost)
+    assert re.search(r'title="지루하/VA: [^"]*; 었/EP: ', page), page
     res = cli("explain", "  ", "--model", model_dir)  # it explained the model's prior
     assert res.exit_code == 2 and "empty text: nothing to classify" in res.output
 
