@@ -203,6 +203,11 @@ def test_datasets_save_to_disk(tmp_path):
     assert [r["document"] for r in read(str(tmp_path / "dd"), split="test")] == ["별로"]
     with pytest.raises(InputError, match="no split 'dev'; splits are: train, test"):
         read(str(tmp_path / "dd"), split="dev")
+    # without --split it read 'train' and said nothing of 'test'
+    from kotext.errors import KotextWarning
+
+    with pytest.warns(KotextWarning, match="reading split 'train' of train, test"):
+        assert len(list(read(str(tmp_path / "dd")))) == 3
 
 
 def test_hub_name_offline_says_save_to_disk(tmp_path):

@@ -447,6 +447,12 @@ class Source:
                 if split not in ds:
                     raise InputError(f"{self.spec}: no split {split!r}; splits are: "
                                      f"{', '.join(ds)}. Pass --split.")
+                if self.split is None and len(ds) > 1:  # it chose silently
+                    import warnings
+
+                    warnings.warn(f"{self.spec}: reading split {split!r} of "
+                                  f"{', '.join(ds)} (--split NAME for another)", KotextWarning,
+                                  stacklevel=2)
                 ds = ds[split]
         self.dataset = ds
         return ds
