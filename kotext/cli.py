@@ -164,12 +164,19 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     # allocations; collecting less often makes runs ~10% faster (measured), and a
     # streaming run holds only a few batches, so memory stays flat.
     gc.set_threshold(100_000, 50, 50)
-    from .io.readers import read
+    from .io.readers import format_of, read
     from .io.writers import Writer
     from .runner import output_fields, output_names, run
 
     source = read(input, text_column=text_column, encoding=encoding, input_format=input_format,
                   whole_file=whole_file, quoting=quoting, split=split)
+    ctx = click.get_current_context(silent=True)
+    if whole_file and ctx is not None and ctx.get_parameter_source("whole_file") == \
+            click.core.ParameterSource.COMMANDLINE and source.files and \
+            not any(format_of(p) == "txt" for p in source.files):  # it was ignored
+        raise UsageError(f"--whole-file applies to .txt files (a document per file); in a "
+                         f"{format_of(source.files[0])} file each row is a document already: "
+                         f"leave it out")
     if fields is None:  # every field the pipeline assigns
         fields = output_fields(pipeline, sentences=sentences)
     names = output_names(fields, source.columns)

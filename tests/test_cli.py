@@ -424,3 +424,11 @@ def test_sentences_and_suffixless_outputs_are_refused_not_ignored(cli, write, tm
     assert not (tmp_path / "result").exists()
     r = cli("tokenize", f, "--sentences", "--format", "jsonl")
     assert r.exit_code == 0 and '"sentences": ["안녕하세요.", "반가워요"]' in r.stdout
+
+
+def test_whole_file_on_a_table_is_refused_not_ignored(cli, write):
+    f = write("r.csv", "id,document\n1,좋다\n")
+    r = cli("clean", f, "--whole-file", "--format", "csv")
+    assert r.exit_code == 2 and "--whole-file applies to .txt files" in r.output
+    r = cli("summarize", f, "--text-column", "document", "--format", "jsonl")  # its default
+    assert r.exit_code == 0, r.output
