@@ -887,8 +887,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                 "training label, or =drop)")
     for d, f in ((data, train_file), (eval_data, eval_file)):
         if d is not None and d.empty:
-            click.echo(f"note: {f}: {d.empty} row(s) with an empty text left out (classify "
-                       f"gives such a row no label either)", err=True)
+            click.echo(f"note: {f}: {d.empty} row(s) with an empty text (as given, or once "
+                       f"cleaned) left out: classify gives such a row no label either", err=True)
     click.echo(f"training on {len(data.texts)} rows: " + ", ".join(
         f"{k} {v}" for k, v in sorted(data.counts().items())), err=True)
     train_classifier(data, output, method=method, eval_data=eval_data, val_fraction=val_fraction,

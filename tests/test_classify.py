@@ -449,16 +449,17 @@ def test_label_map_keys_written_as_floats():
 def test_training_leaves_out_empty_texts_and_the_card_names_the_column(cli, write, tmp_path):
     # empty texts were learnt from (classify gives them no label); the card said
     # "text column `guessed`"
-    f = write("e.csv", "document,label\n,pos\n   ,pos\n" +
+    f = write("e.csv", "document,label\n,pos\n   ,pos\n<br>,neg\n\u200b,pos\n" +
               "".join(f"좋다 {i},pos\n싫다 {i},neg\n" for i in range(5)))
     out = tmp_path / "m"
     r = cli("train", "classifier", "--train", f, "--val-fraction", "0", "--bits", "12",
             "-o", out)
     assert r.exit_code == 0, r.output
-    assert "2 row(s) with an empty text left out" in r.stderr and "training on 10 rows" in \
-        r.stderr
+    # also those empty once cleaned (<br>, a zero-width space), which classify refuses too
+    assert "4 row(s) with an empty text (as given, or once cleaned) left out" in r.stderr and \
+        "training on 10 rows" in r.stderr
     card = (out / "README.md").read_text("utf-8")
-    assert "text column `document`, labels from `label`; 2 rows left out" in card
+    assert "text column `document`, labels from `label`; 4 rows left out" in card
     # a --label-map that misses the eval file's labels names that file
     ev = write("ev.csv", "document,label\n좋다,긍정\n")
     r = cli("train", "classifier", "--train", f, "--eval", ev, "--label-map",
@@ -500,4 +501,5 @@ def test_evaluate_leaves_out_texts_empty_once_cleaned(model_dir, cli, write):
     assert json.loads(r.stdout[r.stdout.index("{"):])["n"] == 2
     only = write("only.tsv", "document\tlabel\n<br>\tnegative\n")
     r = cli("evaluate", model_dir, only, "--text-column", "document")
-    assert r.exit_code == 2 and "every row's text is empty" in r.output
+    assert r.exit_code == 2 and "no labeled rows to use (1 have an empty text, as given or " \
+        "once cleaned)" in r.output

@@ -100,6 +100,14 @@ class LabeledData:
         return Counter(self.labels)
 
 
+def _cleaned(cleaner, text: str) -> str:
+    """The text as cleaned; a text cleaning fails on is kept (the run records its error)."""
+    try:
+        return cleaner.clean_text(text)
+    except Exception:  # noqa: BLE001 - the pipeline reports it on the row
+        return text
+
+
 def read_labeled(spec: str, *, text_column: str | None, label_column: str,
                  encoding: str | None = None, label_map: str | None = None,
                  drop_blank_labels: bool = False, input_format: str | None = None,
@@ -113,6 +121,9 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     blank_rows: list[int] = []
     unmapped: Counter = Counter()
     dropped = empty = 0
+    from ..stages.clean import Clean
+
+    cleaner = Clean()  # kotext's default cleaning, the one models are trained behind
     for i, row in enumerate(src, 1):
         raw = row.get(label_column)
         if isinstance(raw, (list, tuple, dict)):  # [1] became the label "[1]"
@@ -135,7 +146,9 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
             text = text_of(row.get(src.text_key))
         except InputError as e:
             raise InputError(f"{spec}: row {i}, {src.text_key}: {e}") from None
-        if not text.strip():  # classify gives an empty text no label: nothing to learn
+        if not text.strip() or not _cleaned(cleaner, text).strip():
+            # classify gives an empty text no label (also one empty once cleaned: <br>, a
+            # zero-width space): nothing to learn from, nor to score
             empty += 1
             continue
         texts.append(text)
@@ -156,7 +169,8 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     dropped += len(blank_rows) + empty
     if not texts:
         raise InputError(f"{spec}: no labeled rows to use"
-                         + (f" ({empty} have an empty text)" if empty else ""))
+                         + (f" ({empty} have an empty text, as given or once cleaned)"
+                            if empty else ""))
     return LabeledData(texts, labels, dropped, src.text_key, empty)
 
 
