@@ -792,7 +792,8 @@ def transformer_options(f):
 @transformer_options
 def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          drop_blank_labels, encoding, output, method, eval_file,
-                         eval_text_column, eval_label_column, val_fraction, refit, class_weight, seed, C, char_ngrams, morph_ngrams, bits, limit,
+                         eval_text_column, eval_label_column, val_fraction, refit,
+                         class_weight, seed, C, char_ngrams, morph_ngrams, bits, limit,
                          name, members=None, description="", licence=None, vectors=None,
                          hidden=None, threads=None,
                          transformer_params=None) -> None:

@@ -314,7 +314,6 @@ class Pipeline:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-
     def _check_rebuildable(self) -> None:
         """Worker processes rebuild each stage from its factory name: a stage class that
         is not registered (or a script read from stdin, which they cannot re-run) would

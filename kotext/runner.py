@@ -45,7 +45,6 @@ class RunStats:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-
 _ENDS = tuple(".!?\u2026\u3002\"'\u201d\u2019)]\u300d\u300f")
 
 
@@ -56,6 +55,7 @@ def join_summary(sentences: list[str]) -> str:
     if all(s.rstrip().endswith(_ENDS) for s in sentences):
         return " ".join(sentences)
     return "\n".join(sentences)
+
 
 def output_fields(pipeline: Pipeline, sentences: bool = False) -> list[str]:
     fields = [f for f in OUTPUT_COLUMNS if f in pipeline.assigns]

@@ -60,7 +60,6 @@ _URL_HANGUL = rf"(?<=[/=_?&#])[{_HANGUL}]+"
 _URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN}|{_URL_HANGUL})*"
                   rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN}|{_URL_HANGUL})",
                   re.IGNORECASE)
-# the name starts with a letter or digit: "드림..homemc@hanmail.net" keeps its ".."
 # ...naver.com/에서: a particle written after the slash that ends a URL stays outside it
 _TRAILING_HANGUL = re.compile(rf"/([{_HANGUL}]+)$")
 _PARTICLES = frozenset("에서 에 은 는 이 가 을 를 로 으로 도 만 까지 부터 와 과 랑 이랑 의 에서요 "
@@ -74,6 +73,7 @@ def _url_mask(url: str, rep: str) -> str:
     return rep
 
 
+# the name starts with a letter or digit: "드림..homemc@hanmail.net" keeps its ".."
 _EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
 # hyphen, the dashes a word processor puts in, minus, the full-width hyphen, and ㅡ (the
@@ -116,6 +116,8 @@ def _nfkc(text: str) -> str:
         return unicodedata.normalize("NFKC", text)
     parts = _COMPAT_JAMO.split(text)  # odd positions: jamo runs, kept as written
     return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
+
+
 _ODD_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = a run mixing 4+ distinct jamo besides the
 # laughing and crying ones (ㅁㄴㅇㄹ, a hand on the keyboard); ㅋㅋㅎㅎㅠㅠ, ㄹㅇㅋㅋ (리얼),
@@ -127,6 +129,7 @@ _EMOTIVE_JAMO = frozenset("ㅋㅎㅠㅜㅡ")
 def _jamo_noise(m: re.Match) -> str:
     run = m.group(0)
     return " " if len(set(run) - _EMOTIVE_JAMO) >= 4 else run
+
 
 _MASKS = {"url": "[URL]", "email": "[EMAIL]", "phone": "[PHONE]", "rrn": "[RRN]"}
 _PII_MODES = ("mask", "remove", "keep")
@@ -224,7 +227,8 @@ class Clean(Stage):
                            if emoji == "replace" and n and emoji_token else None)
         self._repeat = (
             # not digits, nor capitals: Roman numerals (대부 III, 록키 VIII) are numbers
-            re.compile(r"([^\dIVXLCDM\s])\1{%d,}" % normalize_repeats) if normalize_repeats else None
+            re.compile(r"([^\dIVXLCDM\s])\1{%d,}" % normalize_repeats) if normalize_repeats
+            else None
         )
 
     def _pii(self, text: str, mode: str, pattern: re.Pattern, kind: str) -> str:
