@@ -116,7 +116,8 @@ def check_output_folder(folder: str | os.PathLike, kind: str | None = None) -> P
         raise UsageError(f"-o {folder}: the current folder (or one above it); the model "
                          f"replaces its -o folder, so give it one of its own, e.g. "
                          f"-o models/my-model")
-    if folder.is_dir() and not _kotext_model(folder):
+    have = model_kind(folder) if folder.is_dir() else None
+    if folder.is_dir() and have is None:
         names = sorted(p.name for p in folder.iterdir())
         if names:
             more = ", ..." if len(names) > 5 else ""
@@ -124,8 +125,7 @@ def check_output_folder(folder: str | os.PathLike, kind: str | None = None) -> P
                 f"-o {folder} holds other files ({', '.join(names[:5])}{more}) and no kotext "
                 f"model; the model replaces the whole folder. Give a new or empty folder, "
                 f"e.g. -o {folder / 'my-model'}")
-    have = model_kind(folder) if kind is not None and folder.is_dir() else None
-    if have is not None and have != kind:
+    if kind is not None and have is not None and have != kind:
         raise UsageError(f"-o {folder} holds kotext {WHAT[have]}, and this writes "
                          f"{WHAT[kind]}; the new model would replace it. Give another folder, "
                          f"or delete that one first")
@@ -138,39 +138,29 @@ WHAT = {"vectors": "word vectors", "encoder": "a pre-trained encoder",
 
 def model_kind(folder: Path) -> str | None:
     """What kotext wrote into ``folder``: "vectors", "encoder", "summarizer" or
-    "classifier" (None: not a kotext model folder)."""
-    if not _kotext_model(folder):
+    "classifier"; None when kotext did not write it. Its config.json says so, or (fine-tuned
+    and pre-trained transformers, summarizers) kotext's kotext.json / training.json beside
+    transformers' config.json does. Any other config.json (an app's, a project's) does not
+    make a folder safe to replace."""
+    def read(name: str) -> dict | None:
+        try:
+            data = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    cfg = read("config.json")
+    if cfg is None:
         return None
-    try:
-        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        meta = json.loads((folder / KOTEXT_JSON).read_text(encoding="utf-8")) \
-            if (folder / KOTEXT_JSON).is_file() else {}
-    except (OSError, ValueError):
+    meta = read(KOTEXT_JSON) or {}
+    summarizer = (folder / "training.json").is_file()
+    if "kotext" not in cfg and "kotext" not in meta and not summarizer:
         return None
     if cfg.get("method") in ("word2vec", "fasttext"):
         return "vectors"
     if isinstance(meta.get("kotext"), dict) and meta["kotext"].get("kind") == "encoder":
         return "encoder"
-    if (folder / "training.json").is_file():
-        return "summarizer"
-    return "classifier"
-
-
-def _kotext_model(folder: Path) -> bool:
-    """A folder kotext wrote a model into: its config.json says so, or (fine-tuned and
-    pre-trained transformers, summarizers) kotext's kotext.json / training.json beside
-    transformers' config.json says so. Any other config.json (an app's, a project's) does
-    not make a folder safe to replace."""
-    def marked(name: str) -> bool:
-        try:
-            cfg = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return isinstance(cfg, dict) and "kotext" in cfg
-
-    if not (folder / "config.json").is_file():
-        return False
-    return marked("config.json") or marked(KOTEXT_JSON) or (folder / "training.json").is_file()
+    return "summarizer" if summarizer else "classifier"
 
 
 class ModelWriter:
