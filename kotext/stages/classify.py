@@ -121,12 +121,14 @@ class Classifier(Stage):
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
         # An empty text has nothing to classify: it gets no label and says so on its row
         # (it got the model's prior, e.g. negative 0.567, and counted as a review).
-        todo = [d for d in docs if d.text.strip() or d.error is not None]
-        if len(todo) < len(docs):
-            for d in docs:
-                if d.error is None and not d.text.strip():
-                    d.error = f"{self.name}: {EMPTY_TEXT}"
-            todo = [d for d in todo if d.error is None]
+        todo = []
+        for d in docs:
+            if d.error is not None:
+                continue
+            if d.text.strip():
+                todo.append(d)
+            else:
+                d.error = f"{self.name}: {EMPTY_TEXT}"
         if not todo:
             return docs
         probs = self.classifier.predict_proba(todo)
