@@ -21,9 +21,15 @@ def parse_user_word(item: str) -> tuple[str, str, float]:
         score = float(parts[2]) if len(parts) > 2 and parts[2] else 0.0
         return word, tag, score
     word, sep, tag = item.rpartition("/")
-    if sep and word and (tag.isupper() or tag.upper() in KIWI_TAGS):
-        return word, tag.upper(), 0.0  # 오징어게임/nnp: the tag, not part of the word
+    if sep and word and as_tag(tag):
+        return word, as_tag(tag), 0.0  # 오징어게임/nnp: the tag, not part of the word
     return item, "NNP", 0.0
+
+
+def as_tag(text: str) -> str | None:
+    """``text`` as a tag, in upper case (nng, VV-I), when it reads as one (an upper-case
+    word, or a Kiwi tag in any case); else None (이것/저것: a word holding a slash)."""
+    return text.upper() if text.isupper() or text.upper() in KIWI_TAGS else None
 
 
 # The tags Kiwi's add_user_word accepts (Sejong tags plus Kiwi's own W_*, Z_*, USERn).

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from ..doc import Doc, Sentence, Token
 from ..errors import ConfigError
-from ..kiwi import KIWI_TAGS, check_user_word, get_kiwi
+from ..kiwi import KIWI_TAGS, as_tag, check_user_word, get_kiwi
 from .base import Stage
 
 # Shorthands for ``pos``; tags match by prefix, so "VV" also keeps "VV-R"/"VV-I".
@@ -142,8 +142,8 @@ class KiwiTokenizer(Stage):
             self._stop_pairs |= set(Stopwords().stopwords)
         for w in _as_list(extra_stopwords, "extra_stopwords"):
             form, sep, tag = w.rpartition("/")
-            if sep and form and (tag.isupper() or tag.upper() in KIWI_TAGS):
-                tag = tag.upper()
+            tag = as_tag(tag) if sep and form else None
+            if tag:
                 self._stop_pairs.add((form, tag))
                 if tag in ("VV", "VA", "VX", "XSA"):  # 듣/VV also stops 듣/VV-I
                     self._stop_pairs |= {(form, f"{tag}-R"), (form, f"{tag}-I")}
