@@ -61,6 +61,8 @@ def test_csv_ragged_row_kept_with_error(write):
     assert out[1][ERROR_KEY] == "ragged row at line 3: 2 fields, the header has 3"
     assert out[1]["label"] == ""
     assert "4 fields" in out[2][ERROR_KEY]
+    # the cell with no column is not lost: the error quotes it
+    assert '["extra"]' in out[2][ERROR_KEY] and "must be quoted" in out[2][ERROR_KEY]
 
 
 def test_csv_unclosed_quote_is_a_clear_error(write):

@@ -327,10 +327,15 @@ class Source:
             if len(fields) != n:
                 for h in header[len(fields):]:
                     row[h] = ""
-                row[ERROR_KEY] = (
-                    f"ragged row at line {start_line + 1}: {len(fields)} fields, the header "
-                    f"has {n}"
-                )
+                msg = (f"ragged row at line {start_line + 1}: {len(fields)} fields, the header "
+                       f"has {n}")
+                if len(fields) > n:  # keep the cells that have no column, in the message
+                    extra = json.dumps(fields[n:], ensure_ascii=False)
+                    if len(extra) > 300:
+                        extra = extra[:300] + "..."
+                    msg += (f"; cells past the last column: {extra} (a cell holding the "
+                            f"delimiter must be quoted)")
+                row[ERROR_KEY] = msg
             start_line = reader.line_num
             yield row
 
