@@ -115,6 +115,24 @@ def test_parquet_with_nulls(tmp_path):
     assert out[1]["text"] is None and out[1]["score"] is None and out[2]["score"] is None
 
 
+def test_options_no_input_file_uses_are_refused(write, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "r.parquet"
+    pq.write_table(pa.table({"text": ["좋다"]}), p)
+    with pytest.raises(InputError, match="--encoding applies to text files.*parquet"):
+        rows(p, encoding="cp949")
+    j = write("r.jsonl", '{"text": "좋다"}\n')
+    with pytest.raises(InputError, match="--quoting applies to CSV/TSV input.*jsonl"):
+        rows(j, quoting="none")
+    # where some file uses it, it is taken
+    write("d/a.csv", 'text\n"좋다"\n')
+    write("d/b.jsonl", '{"text": "별로"}\n')
+    assert [r["text"] for r in rows(tmp_path / "d", quoting="none")] == ['"좋다"', "별로"]
+    assert rows(j, encoding="utf-8")[0]["text"] == "좋다"
+
+
 def test_folder_and_glob(write, tmp_path):
     write("d/b.txt", "둘\n셋\n")
     write("d/a.txt", "하나\n")

@@ -480,6 +480,7 @@ class Source:
     def open(self) -> Source:
         """Read the first rows (and each file's header) to learn the columns, and check
         the text column."""
+        self._check_format_options()
         rows = self._all_rows()
         head: list[dict] = []
         size = 0
@@ -510,6 +511,23 @@ class Source:
                     f"columns, or run them one at a time")
         self._first_rows = itertools.chain(head, rows)
         return self
+
+    def _check_format_options(self) -> None:
+        """--quoting and --encoding that no input file would use are refused, not ignored."""
+        if self.files:
+            fmts = {self._format(p) for p in self.files}
+        elif self.spec == "-":
+            fmts = {self.input_format or "txt"}
+        else:
+            fmts = {"dataset"}  # hf:NAME or a save_to_disk folder: Arrow, typed
+        what = ", ".join(sorted(fmts))
+        if self.quoting != "auto" and not fmts & {"csv", "tsv", "txt"}:
+            raise InputError(f"{self.spec}: --quoting applies to CSV/TSV input, and this is "
+                             f"{what}; leave --quoting out")
+        if self.encoding and fmts <= {"parquet", "dataset"}:
+            raise InputError(f"{self.spec}: --encoding applies to text files (txt, csv, tsv, "
+                             f"jsonl), and this is {what}, which stores its own; leave "
+                             f"--encoding out")
 
     def _file_columns(self, path: Path) -> list[str] | None:
         """A CSV/TSV/parquet/txt file's columns (None for JSONL, whose records differ)."""
