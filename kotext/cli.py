@@ -166,7 +166,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     gc.set_threshold(100_000, 50, 50)
     from .io.readers import format_of, read
     from .io.writers import Writer
-    from .runner import output_fields, output_names, run
+    from .runner import OUTPUT_TYPES, output_fields, output_names, run
 
     source = read(input, text_column=text_column, encoding=encoding, input_format=input_format,
                   whole_file=whole_file, quoting=quoting, split=split)
@@ -195,7 +195,9 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                          "stage with sentences = true)")
     writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
                     text_key=text_key, line_format=line_format, source=identity,
-                    arrow_types=source.arrow_types)
+                    arrow_types=source.arrow_types,
+                    column_types={c: OUTPUT_TYPES[k] for k, c in names.items()
+                                  if k in OUTPUT_TYPES})
     if sentences and writer.fmt == "text":
         raise UsageError("--sentences adds a column, which text output has not: write "
                          ".csv, .tsv, .jsonl or .parquet (-o FILE or --format)")

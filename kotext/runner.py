@@ -27,6 +27,14 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "vector": ("vector",),
 }
 
+# each output column's parquet type, so that a file whose first rows all failed (or an
+# empty input) still gets a number column for scores; tokens and keywords are left to
+# the values (JSON tokens and keyword pairs mix types and are written as JSON text)
+OUTPUT_TYPES = {"clean_text": "string", "sentences": "list<string>", "label": "string",
+                "score": "double", "summary": "string", "summary_indices": "list<int64>",
+                "summary_scores": "list<double>", "vector": "list<double>",
+                "error": "string"}
+
 
 @dataclass
 class RunStats:

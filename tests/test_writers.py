@@ -429,3 +429,29 @@ def test_an_aborted_parquet_run_is_not_told_to_resume(cli, write, tmp_path):
     r = cli("classify", src, "-o", tmp_path / "o.parquet", "--on-error", "abort")
     assert r.exit_code == 1 and "parquet output cannot be resumed" in r.output
     assert "--resume --on-error skip" not in r.output
+
+
+def test_parquet_scores_are_numbers_even_when_the_first_rows_failed(cli, write, tmp_path,
+                                                                    monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # first batch all failed (empty texts): score was a text column, "0.93" strings after
+    monkeypatch.setattr(Writer, "PARQUET_ROWS", 2)
+    src = write("a.csv", "id,text\na1,\na2,\na3,정말 좋은 영화\n")
+    r = cli("classify", src, "-o", tmp_path / "o.parquet", "--on-error", "skip",
+            "--batch-size", "2")
+    assert r.exit_code == 0
+    t = pq.read_table(tmp_path / "o.parquet")
+    assert t.schema.field("score").type == pa.float64()
+    assert t.column("score").to_pylist()[:2] == [None, None]
+    assert 0.5 <= t.column("score").to_pylist()[2] <= 1
+    # no rows at all: a parquet input keeps its columns and types, and score is a number
+    empty = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"id": pa.array([], pa.int64()), "text": pa.array([], pa.string())}),
+                   empty)
+    r = cli("classify", empty, "-o", tmp_path / "e_out.parquet")
+    assert r.exit_code == 0, r.output
+    schema = pq.read_table(tmp_path / "e_out.parquet").schema
+    assert schema.names == ["id", "text", "label", "score", "error"]
+    assert schema.field("id").type == pa.int64() and schema.field("score").type == pa.float64()

@@ -496,9 +496,11 @@ class Source:
         for cols in files.values():
             columns.update(dict.fromkeys(cols or ()))
         columns.pop(ERROR_KEY, None)
-        if not head and not files:  # no rows: still check the column against a CSV header
-            self.columns = self._header or [self.text_column or "text"]
-            self.text_key = self._pick_text_column() if self._header else self.columns[0]
+        if not head and not files:  # no rows: still check the column against a header
+            known = self._header or (self._file_columns(self.files[0]) if self.files
+                                     else None)  # a parquet file's schema
+            self.columns = known or [self.text_column or "text"]
+            self.text_key = self._pick_text_column() if known else self.columns[0]
             self._first_rows = iter(())
             return self
         self.columns = list(columns) or [self.text_column or "text"]

@@ -176,7 +176,8 @@ class Writer:
 
     def __init__(self, path: str | Path | None, fmt: str | None, columns: list[str], *,
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
-                 line_format=None, source: Any = None, arrow_types: dict | None = None):
+                 line_format=None, source: Any = None, arrow_types: dict | None = None,
+                 column_types: dict[str, str] | None = None):
         self.path = Path(path) if path not in (None, "-") else None
         self._device: Path | None = None
         if self.path is not None and (self.path.as_posix().startswith("/dev/")
@@ -209,6 +210,7 @@ class Writer:
         self.encoding = encoding
         self.source = source  # what the rows come from (JSON); --resume checks it is the same
         self.arrow_types = arrow_types if arrow_types is not None else {}
+        self.column_types = column_types or {}  # new columns: "double", "list<int64>"...
         self.text_key = text_key
         self.line_format = line_format  # text format: row -> line (default: row[text_key])
         self.rows_done = 0
@@ -390,7 +392,7 @@ class Writer:
             # rows was written as text).
             fields = []
             for c in self.columns:
-                typ = self.arrow_types.get(c)
+                typ = self._column_type(c)
                 if typ is None:
                     try:
                         typ = pa.array(data[c]).type
@@ -423,6 +425,21 @@ class Writer:
                     fixed[f.name] = pa.array([_text_cell(v) for v in vals], type=f.type)
             table = pa.table(fixed, schema=schema)
         self._pq_writer.write_table(table)
+
+    def _column_type(self, column: str):
+        """The Arrow type a parquet column must have: an input column's own, or a new
+        column's declared one (None: from the values)."""
+        import pyarrow as pa
+
+        typ = self.arrow_types.get(column)
+        if typ is not None:
+            return typ
+        name = self.column_types.get(column)
+        if name is None:
+            return None
+        if name.startswith("list<"):
+            return pa.list_(pa.type_for_alias(name[5:-1]))
+        return pa.type_for_alias(name)
 
     def _checkpoint(self) -> None:
         """Record that the first ``rows_done`` rows are safely in the part file."""
@@ -479,8 +496,8 @@ class Writer:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({c: pa.array([], pa.string()) for c in self.columns}),
-                           self.part)
+            pq.write_table(pa.table({c: pa.array([], self._column_type(c) or pa.string())
+                                     for c in self.columns}), self.part)
         if self._f is not None:
             self._f.close()
         if ok:
