@@ -178,6 +178,22 @@ def test_not_ok_leaves_part_and_checkpoint(tmp_path):
     assert (tmp_path / "o.csv.part").stat().st_size == state["bytes"]
 
 
+def test_resume_in_another_encoding_is_refused(tmp_path):
+    # the rest of the file came out in the new encoding: a file neither could decode
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS, encoding="cp949")
+    w.write_rows(ROWS[:1])
+    w._checkpoint()
+    w.close(ok=False)
+    for enc in ("utf-8", "utf-8-sig"):
+        with pytest.raises(UsageError, match="written in cp949.*--output-encoding cp949"):
+            Writer(p, None, COLS, resume=True, encoding=enc)
+    w = Writer(p, None, COLS, resume=True, encoding="cp949")
+    w.write_rows(ROWS[1:])
+    w.close()
+    assert p.read_bytes().decode("cp949").count("좋은") == 2
+
+
 def test_resume_truncates_to_checkpoint(tmp_path):
     p = tmp_path / "o.jsonl"
     w = Writer(p, None, COLS)

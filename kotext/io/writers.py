@@ -281,6 +281,12 @@ class Writer:
                     f"{_what_changed(state['source'], self.source)}; resuming would mix the "
                     f"two. Delete it (and {self.ckpt.name}) to start over"
                 )
+            if state.get("encoding", self.encoding) != self.encoding:
+                raise UsageError(
+                    f"--resume: {self.part} was written in {state['encoding']}, and this run "
+                    f"asks for {self.encoding}; one file cannot hold both. Resume with "
+                    f"--output-encoding {state['encoding']}, or delete it (and "
+                    f"{self.ckpt.name}) to start over")
             self.rows_done = int(state["rows"])
             if self.part.stat().st_size < int(state["bytes"]):
                 raise UsageError(
@@ -448,7 +454,7 @@ class Writer:
         self._f.flush()
         os.fsync(self._f.fileno())
         state = {"rows": self.rows_done, "bytes": self._end, "columns": self.columns,
-                 "format": self.fmt, "source": self.source}
+                 "format": self.fmt, "source": self.source, "encoding": self.encoding}
         tmp = self.ckpt.with_name(self.ckpt.name + ".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.ckpt)
