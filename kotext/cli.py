@@ -88,7 +88,8 @@ def io_options(f):
                      help=".txt input: each file is one document (default: one per line; "
                           "summarize and keywords: one per file, see --per-line)."),
         click.option("--quoting", default="auto", type=click.Choice(["auto", "minimal", "none"]),
-                     help="CSV quoting: auto = minimal for .csv, none for .tsv.", show_default=True),
+                     help="CSV quoting: auto = minimal for .csv, none for .tsv (minimal where "
+                          "its first lines are quoted as in CSV).", show_default=True),
         click.option("--split", default=None, help="Dataset split for hf:NAME or saved datasets."),
         click.option("--output-encoding", default="utf-8", show_default=True,
                      help="Use utf-8-sig for CSV files that Excel opens in Korean correctly."),

@@ -48,6 +48,42 @@ def test_csv_columns_carried(write):
                          {"id": "2", "document": "여러\n줄", "label": "0"}]
 
 
+def test_excel_sep_line_and_semicolon_csv(write):
+    # Excel's "sep=," first line was the header (columns "sep=," and unnamed_2)
+    p = write("s.csv", 'sep=,\r\nid,review\r\n007,"최악, 돈 아까움"\r\n008,a,b\r\n')
+    out = rows(p)
+    assert out[0] == {"id": "007", "review": "최악, 돈 아까움"}
+    assert out[1][ERROR_KEY].startswith("ragged row at line 4:")  # the file's own line
+    p = write("s2.csv", "sep=;\nid;review\n007;좋다\n")
+    assert rows(p) == [{"id": "007", "review": "좋다"}]
+    # semicolon-separated without the line: "id;review" was one column, and each whole
+    # line (id and all) was classified as the text
+    p = write("semi.csv", 'id;review\n007;영화가 재밌어요\n008;"최악; 돈 아까움"\n')
+    with pytest.warns(KotextWarning, match="semicolon-separated"):
+        out = rows(p)
+    assert out == [{"id": "007", "review": "영화가 재밌어요"},
+                   {"id": "008", "review": "최악; 돈 아까움"}]
+    # a comma in the header: a comma-separated file whose text has semicolons
+    p = write("c.csv", "id,review\n1,좋다; 정말\n")
+    assert rows(p) == [{"id": "1", "review": "좋다; 정말"}]
+
+
+def test_tsv_quoted_as_csv_is_read_so(write):
+    # kotext, pandas and Excel quote a TSV cell holding a tab or a line break; read with
+    # quotes as text, 3 rows came back as 4, with ragged-row errors
+    p = write("q.tsv", 'id\tdocument\n1\t"a\tb"\n2\t"""인용"" 리뷰"\n3\t"줄\n바꿈"\n')
+    with pytest.warns(KotextWarning, match="--quoting minimal"):
+        out = rows(p)
+    assert [r["document"] for r in out] == ["a\tb", '"인용" 리뷰', "줄\n바꿈"]
+    # where quoted cells show no such sign, quotes stay text (NSMC reviews start with them)
+    p = write("n.tsv", 'id\tdocument\n1\t"최고" 였다\n2\t"안 닫힌\n3\t끝"\n')
+    assert [r["document"] for r in rows(p)] == ['"최고" 였다', '"안 닫힌', '끝"']
+    # a ragged row that quoting would not explain: still read as text, the error says how
+    p = write("r.tsv", 'id\tdocument\n1\t좋다\n2\t"a\tb"\t\n')
+    out = rows(p)
+    assert "--quoting minimal" in out[1][ERROR_KEY]
+
+
 def test_tsv_quotes_are_text(write):
     p = write("r.tsv", 'id\tdocument\n1\t"따옴표" 그대로\n')
     assert rows(p) == [{"id": "1", "document": '"따옴표" 그대로'}]

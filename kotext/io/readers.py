@@ -42,6 +42,7 @@ _SUFFIX = {".txt": "txt", ".text": "txt", ".csv": "csv", ".tsv": "tsv", ".tab": 
            ".pq": "parquet"}
 TEXT_COLUMN_GUESSES = ("text", "document", "review", "content", "body", "sentence", "comment")
 HEAD_ROWS, HEAD_CHARS = 1000, 8_000_000  # rows read ahead to learn the columns
+_EXCEL_SEP = re.compile(r"^\ufeff?sep=(.)\r?\n?$", re.IGNORECASE)
 ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
 
 
@@ -135,6 +136,28 @@ def text_of(value: Any) -> str:
         raise InputError(f"a JSON object (keys: {keys}) where text was expected; point "
                          f"--text-column/--text-field at a field that holds the text")
     return nfc(str(value))
+
+
+def _quoted_tsv(lines: list[str]) -> bool:
+    """Whether a TSV's first lines are quoted as in CSV: read with quotes as text (how
+    NSMC-style files must be read) some rows are ragged, read as CSV none is."""
+    if not any('"' in line for line in lines):
+        return False
+
+    def widths(**kw) -> tuple[list[int], bool]:
+        out: list[int] = []
+        reader = csv.reader(lines, delimiter="\t", strict=True, **kw)
+        try:
+            out.extend(len(row) for row in reader if row)
+        except csv.Error:  # as CSV: fine only at the end (the head cut inside a cell)
+            return out, reader.line_num >= len(lines)
+        return out, True
+
+    plain, _ = widths(quoting=csv.QUOTE_NONE)
+    if len(set(plain)) <= 1:
+        return False
+    quoted, ok = widths()
+    return ok and len(quoted) > 1 and set(quoted) == {plain[0]}
 
 
 class Source:
@@ -282,12 +305,41 @@ class Source:
             yield {"text": line.rstrip("\r\n")}
 
     def _rows_csv(self, f, name: str, fmt: str, quoting: str) -> Iterator[dict]:
+        auto = quoting == "auto"
         if quoting == "auto":
             quoting = "none" if fmt == "tsv" else "minimal"
         kw: dict[str, Any] = {"delimiter": "\t" if fmt == "tsv" else ","}
+        lines = iter(f)
+        skipped = 0
+        for first in lines:  # the delimiter, as Excel's first line or the header tells
+            if first.strip():
+                break
+            skipped += 1
+        else:
+            return
+        sep = _EXCEL_SEP.match(first)
+        if sep:  # Excel's "sep=;" line: not a header, it names the delimiter
+            kw["delimiter"] = sep.group(1)
+            skipped += 1
+        else:
+            if fmt == "csv" and ";" in first and not any(c in first for c in ",\t"):
+                kw["delimiter"] = ";"
+                warnings.warn(f"{name}: read as semicolon-separated (its header has ';' and "
+                              f"no ','), as Excel writes CSV in many European locales",
+                              KotextWarning, stacklevel=2)
+            lines = itertools.chain([first], lines)
+        if auto and quoting == "none" and kw["delimiter"] == "\t":
+            head = list(itertools.islice(lines, 2000))
+            if _quoted_tsv(head):
+                quoting = "minimal"
+                warnings.warn(f"{name}: read with --quoting minimal: its cells are quoted as "
+                              f"in CSV (a cell holding a tab or a line break, as kotext, "
+                              f"pandas and Excel write TSV); pass --quoting none to read "
+                              f"quotes as text", KotextWarning, stacklevel=2)
+            lines = itertools.chain(head, lines)
         if quoting == "none":
             kw["quoting"] = csv.QUOTE_NONE
-        reader = csv.reader(f, strict=True, **kw)
+        reader = csv.reader(lines, strict=True, **kw)
         try:
             header: list[str] | None = []
             while header == []:  # blank lines before the header
@@ -303,7 +355,7 @@ class Source:
         header = _header_names(header, name)
         self._header = header
         n = len(header)
-        start_line = reader.line_num
+        start_line = reader.line_num + skipped  # + lines the reader did not see (sep=)
         while True:
             try:
                 fields = next(reader)
@@ -311,7 +363,7 @@ class Source:
                 return
             except csv.Error as e:
                 raise InputError(
-                    f"{name}: malformed CSV near line {reader.line_num} ({e}): a cell that "
+                    f"{name}: malformed CSV near line {reader.line_num + skipped} ({e}): a cell that "
                     f"starts with a quote must end with it (\"최고\" 였다 is no CSV cell; "
                     f"write \"\"\"최고\"\" 였다\"), and a quote that is never closed swallows "
                     f"the rest of the file. Fix that line (--quoting none, which reads quotes "
@@ -321,7 +373,7 @@ class Source:
                 if n == 1:  # one column: Excel writes an empty cell as a blank line
                     fields = [""]
                 else:  # otherwise a blank line is not a record
-                    start_line = reader.line_num
+                    start_line = reader.line_num + skipped
                     continue
             row = dict(zip(header, fields))
             if len(fields) != n:
@@ -335,8 +387,13 @@ class Source:
                         extra = extra[:300] + "..."
                     msg += (f"; cells past the last column: {extra} (a cell holding the "
                             f"delimiter must be quoted)")
+                if quoting == "none" and any(x.startswith('"') for x in fields):
+                    # pandas, Excel and kotext quote a TSV cell that holds a tab, a quote or
+                    # a line break; a TSV is read with quotes as text unless told
+                    msg += (". If the file quotes its cells (as pandas and kotext write "
+                            "TSV), pass --quoting minimal")
                 row[ERROR_KEY] = msg
-            start_line = reader.line_num
+            start_line = reader.line_num + skipped
             yield row
 
     def _rows_jsonl(self, f, name: str) -> Iterator[dict]:
