@@ -471,3 +471,20 @@ def test_parquet_scores_are_numbers_even_when_the_first_rows_failed(cli, write, 
     schema = pq.read_table(tmp_path / "e_out.parquet").schema
     assert schema.names == ["id", "text", "label", "score", "error"]
     assert schema.field("id").type == pa.int64() and schema.field("score").type == pa.float64()
+
+
+def test_parquet_integer_past_64_bits_is_text_not_a_traceback(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "o.parquet"
+    w = Writer(p, None, ["id", "text"])
+    w.write_rows([{"id": 123456789012345678901234567890, "text": "좋다"},
+                  {"id": 1, "text": "별로"}])
+    w.close()
+    assert pq.read_table(p).column("id").to_pylist() == ["123456789012345678901234567890", "1"]
+    # the schema from a first batch of small numbers: the later one is named, not a crash
+    monkeypatch.setattr(Writer, "PARQUET_ROWS", 1)
+    w = Writer(tmp_path / "o2.parquet", None, ["id", "text"])
+    w.write_rows([{"id": 1, "text": "좋다"}])
+    with pytest.raises(UsageError, match="column 'id'.*123456789012345678901234567890"):
+        w.write_rows([{"id": 123456789012345678901234567890, "text": "별로"}])

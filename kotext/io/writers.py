@@ -72,7 +72,7 @@ def _fits(pa, v: Any, typ) -> bool:
     try:
         pa.array([v], type=typ)
         return True
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return False
 
 
@@ -402,7 +402,7 @@ class Writer:
                 if typ is None:
                     try:
                         typ = pa.array(data[c]).type
-                    except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
                         typ = pa.string()
                         data[c] = [_text_cell(v) for v in data[c]]
                 fields.append(pa.field(c, pa.string() if pa.types.is_null(typ) else typ))
@@ -411,14 +411,14 @@ class Writer:
         schema = self._pq_writer.schema
         try:
             table = pa.table(data, schema=schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             # a later value of another type (e.g. a number in a text column): keep it as text
             fixed = {}
             for f in schema:
                 vals = data[f.name]
                 try:
                     fixed[f.name] = pa.array(vals, type=f.type)
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
                     if not pa.types.is_string(f.type):
                         self._discard = True  # a parquet part file cannot be resumed
                         bad = next((v for v in vals if v is not None and
