@@ -9,6 +9,7 @@ import subprocess
 import sys
 import unicodedata
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -190,6 +191,14 @@ def test_folder_and_glob(write, tmp_path):
     out = rows(tmp_path / "n")
     assert [(r["source"], r["kotext_source"][-7:]) for r in out] == [
         ("http://a.kr/1", "1.jsonl"), ("http://a.kr/2", "2.jsonl")]
+    # one file with a source column: every row's file is in kotext_source (source held a
+    # path on one file's rows and the data's own value on the other's)
+    write("m/a.csv", "id,text\n1,좋다\n")
+    write("m/b.csv", "source,text\nnaver,별로\n")
+    write("m/c.jsonl", '{"text": "음"}\n{"text": "응", "source": "x"}\n')
+    out = rows(tmp_path / "m")
+    assert [(r.get("source"), Path(r["kotext_source"]).name) for r in out] == [
+        (None, "a.csv"), ("naver", "b.csv"), (None, "c.jsonl"), ("x", "c.jsonl")]
 
 
 def test_stdin(monkeypatch):

@@ -105,10 +105,10 @@ def _clean_value(v: Any) -> Any:
     return v
 
 
-def _with_source(name: str, row: dict) -> dict:
+def _with_source(name: str, row: dict, key: str = "source") -> dict:
     """A row read from one of several files, with the file first: ``source``, or
     ``kotext_source`` when the data has its own ``source`` (a news item's URL, say)."""
-    return {("kotext_source" if "source" in row else "source"): name, **row}
+    return {("kotext_source" if key in row else key): name, **row}
 
 
 def is_missing(value: Any) -> bool:
@@ -180,6 +180,7 @@ class Source:
         self._first_rows: Iterator[dict] | None = None
         self._header: list[str] | None = None
         self.arrow_types: dict[str, Any] = {}  # parquet input: column -> Arrow type
+        self._source_key = "source"  # several files: the column naming each row's file
         if input_format is not None and input_format not in FORMATS:
             raise InputError(f"--input-format {input_format!r}: use one of {', '.join(FORMATS)}")
         if quoting not in ("auto", "none", "minimal"):
@@ -291,7 +292,7 @@ class Source:
             else:
                 rows = self._rows_jsonl(f, name)
             for row in rows:
-                yield _with_source(name, row) if add_source else row
+                yield _with_source(name, row, self._source_key) if add_source else row
         except UnicodeDecodeError as e:
             raise decode_error(name, enc, e) from None
         finally:
@@ -464,7 +465,7 @@ class Source:
                             row[k] = row[k].decode("utf-8")
                         except UnicodeDecodeError:
                             pass  # not text: kept as bytes (an error if it is the text)
-                yield _with_source(str(path), row) if add_source else row
+                yield _with_source(str(path), row, self._source_key) if add_source else row
 
     def _rows_dataset(self) -> Iterator[dict]:
         ds = self._load_dataset()
@@ -538,6 +539,12 @@ class Source:
         """Read the first rows (and each file's header) to learn the columns, and check
         the text column."""
         self._check_format_options()
+        files = {p: self._file_columns(p) for p in self.files} if len(self.files) > 1 else {}
+        if any("source" in (cols if cols is not None else self._jsonl_keys(p))
+               for p, cols in files.items()):
+            # one file has a source column of its own: every row's file is kotext_source
+            # (source held a path on some rows and the data's value on others)
+            self._source_key = "kotext_source"
         rows = self._all_rows()
         head: list[dict] = []
         size = 0
@@ -549,7 +556,6 @@ class Source:
         columns: dict[str, None] = {}
         for row in head:
             columns.update(dict.fromkeys(row))
-        files = {p: self._file_columns(p) for p in self.files} if len(self.files) > 1 else {}
         for cols in files.values():
             columns.update(dict.fromkeys(cols or ()))
         columns.pop(ERROR_KEY, None)
@@ -587,6 +593,17 @@ class Source:
             raise InputError(f"{self.spec}: --encoding applies to text files (txt, csv, tsv, "
                              f"jsonl), and this is {what}, which stores its own; leave "
                              f"--encoding out")
+
+    def _jsonl_keys(self, path: Path) -> set[str]:
+        """The keys of a JSONL file's first records."""
+        keys: set[str] = set()
+        rows = self._rows_file(path, False)
+        try:
+            for row in itertools.islice(rows, HEAD_ROWS):
+                keys.update(row)
+        finally:
+            rows.close()
+        return keys
 
     def _file_columns(self, path: Path) -> list[str] | None:
         """A CSV/TSV/parquet/txt file's columns (None for JSONL, whose records differ)."""
