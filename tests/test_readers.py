@@ -168,6 +168,8 @@ def test_options_no_input_file_uses_are_refused(write, tmp_path):
     write("d/b.jsonl", '{"text": "별로"}\n')
     assert [r["text"] for r in rows(tmp_path / "d", quoting="none")] == ['"좋다"', "별로"]
     assert rows(j, encoding="utf-8")[0]["text"] == "좋다"
+    with pytest.raises(InputError, match="--split picks a split.*jsonl"):
+        rows(j, split="train")
 
 
 def test_folder_and_glob(write, tmp_path):

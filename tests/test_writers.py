@@ -488,3 +488,8 @@ def test_parquet_integer_past_64_bits_is_text_not_a_traceback(tmp_path, monkeypa
     w.write_rows([{"id": 1, "text": "좋다"}])
     with pytest.raises(UsageError, match="column 'id'.*123456789012345678901234567890"):
         w.write_rows([{"id": 123456789012345678901234567890, "text": "별로"}])
+
+
+def test_parquet_refuses_an_output_encoding(tmp_path):
+    with pytest.raises(UsageError, match="parquet stores its text as UTF-8"):
+        Writer(tmp_path / "o.parquet", None, COLS, encoding="utf-8-sig")

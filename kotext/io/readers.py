@@ -586,6 +586,10 @@ class Source:
         else:
             fmts = {"dataset"}  # hf:NAME or a save_to_disk folder: Arrow, typed
         what = ", ".join(sorted(fmts))
+        if self.split and fmts != {"dataset"}:
+            raise InputError(f"{self.spec}: --split picks a split of a Hugging Face dataset "
+                             f"(hf:NAME or a save_to_disk folder), and this is {what}; leave "
+                             f"--split out")
         if self.quoting != "auto" and not fmts & {"csv", "tsv", "txt"}:
             raise InputError(f"{self.spec}: --quoting applies to CSV/TSV input, and this is "
                              f"{what}; leave --quoting out")

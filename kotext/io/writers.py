@@ -199,7 +199,10 @@ class Writer:
             raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
         self.columns = columns
-        if fmt in ("jsonl", "parquet") and encoding == "utf-8-sig":
+        if fmt == "parquet" and encoding != "utf-8":
+            raise UsageError(f"--output-encoding {encoding}: parquet stores its text as UTF-8 "
+                             f"whatever is asked; leave --output-encoding out, or write .csv")
+        if fmt == "jsonl" and encoding == "utf-8-sig":
             encoding = "utf-8"  # a BOM is for Excel's CSV; JSON readers refuse one
         try:
             codecs.lookup(encoding)
