@@ -445,6 +445,7 @@ def test_an_aborted_parquet_run_is_not_told_to_resume(cli, write, tmp_path):
     r = cli("classify", src, "-o", tmp_path / "o.parquet", "--on-error", "abort")
     assert r.exit_code == 1 and "parquet output cannot be resumed" in r.output
     assert "--resume --on-error skip" not in r.output
+    assert list(tmp_path.glob("o.parquet*")) == []  # no part file left that nothing can use
 
 
 def test_parquet_scores_are_numbers_even_when_the_first_rows_failed(cli, write, tmp_path,

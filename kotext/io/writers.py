@@ -484,7 +484,8 @@ class Writer:
         self.ckpt.unlink(missing_ok=True)
 
     def _close(self, ok: bool) -> None:
-        if self._discard:
+        if self._discard or (self.fmt == "parquet" and not ok):
+            # a parquet part file cannot be resumed: nothing to keep it for
             self._drop_part()
             return
         if self._f is not None and not ok:
