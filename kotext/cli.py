@@ -409,8 +409,11 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
     elif per_line:
         raise UsageError("--per-line applies to pipelines that summarize or find keywords; "
                          "a .txt file is already read one document per line")
+    # a pipeline that ends in a classifier prints the classify table as text output
+    table = _table_for(io) if "label" in nlp.assigns and not \
+        {"summary", "keywords", "vector"} & nlp.assigns else None
     run_job(nlp, desc=str(pipeline_file), sentences=with_sentences, token_format=token_format,
-            **io)
+            line_format=table, **io)
 
 
 @main.command(context_settings=CONTEXT)
@@ -605,14 +608,19 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
     from .stages.classify import classify_pipeline
 
     nlp = classify_pipeline(model, quantize=quantize, device=device)
+    run_job(nlp, desc="classify", fields=["label", "scores"], line_format=_table_for(io),
+            **io)
+
+
+def _table_for(io: dict[str, Any]):
+    """The classify table's line format where the output is text (stdout, a .txt file),
+    else None. In a .txt file too (it held the label alone, and a failed row was a blank
+    line), never cut to the window's width there."""
     out = io.get("output")
     text_out = io.get("out_format") == "text" or (
         io.get("out_format") is None and
         (out in (None, "-") or Path(out).suffix.lower() in ("", ".txt", ".text")))
-    # the table also in a .txt file (it held the label alone), never cut to a window there
-    run_job(nlp, desc="classify", fields=["label", "scores"],
-            line_format=partial(_table_line, cut=out in (None, "-")) if text_out else None,
-            **io)
+    return partial(_table_line, cut=out in (None, "-")) if text_out else None
 
 
 @main.group(context_settings=CONTEXT)

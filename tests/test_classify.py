@@ -222,6 +222,16 @@ def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):
               "--on-error", "skip")
     assert res.exit_code == 0
     assert (f.parent / "labels.txt").read_text(encoding="utf-8").splitlines() == lines
+    # a pipeline file ending in the classifier prints the same table (it printed the label
+    # alone, and a failed row as a blank line)
+    toml = write("s.toml", f'[pipeline]\nstages = ["clean", "tokenize", "sentiment"]\n'
+                           f'[stages.clean]\nfactory = "clean.v1"\n'
+                           f'[stages.tokenize]\nfactory = "kiwi.v1"\n'
+                           f'[stages.sentiment]\nfactory = "classifier.v1"\n'
+                           f'model = "{model_dir.as_posix()}"\n')
+    res = cli("run", toml, f, "--on-error", "skip")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines() == [x.replace("[classify:", "[sentiment:") for x in lines]
     c = write("r.csv", "id,document,label\n1,정말 재밌는 영화였어요,1\n2,최악의 영화,0\n")
     out = c.parent / "out.csv"
     res = cli("classify", c, "--model", model_dir, "--text-column", "document", "-o", out)
