@@ -1,7 +1,7 @@
 """The ``kotext`` command: thin wrappers that parse arguments and call the library.
 
 Results go to stdout (or ``-o``); progress and summaries go to stderr. Exit codes:
-0 all rows fine, 1 some rows failed, 2 bad usage or input.
+0 all rows fine, 1 some rows failed, 2 bad usage, input or an unwritable output.
 """
 
 from __future__ import annotations
@@ -33,19 +33,36 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 class KotextGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         warnings.showwarning = _show_warning
+        _RUN.update(part=None, resumable=False)
         try:
             return super().invoke(ctx)
         except KotextError as e:
             click.echo(f"kotext: error: {e}", err=True)
             sys.exit(e.exit_code)
+        except click.UsageError as e:
+            if "unexpected extra argument" in e.message:  # the shell expanded data/*.csv
+                e.message += (". Several input files? Quote the pattern ('data/*.csv') for "
+                              "kotext to expand, or give their folder")
+            raise
         except BrokenPipeError:  # `kotext ... | head`
             sys.stderr.close()
             sys.exit(0)
+        except OSError as e:  # a full disk, a closed stdout: not "some rows failed" (1)
+            where = f" ({e.filename})" if e.filename else ""
+            click.echo(f"kotext: error: cannot write the output{where}: {e.strerror or e}. "
+                       f"Free some space or write elsewhere (-o), then run again"
+                       + (" with --resume" if _RUN["part"] else ""), err=True)
+            sys.exit(2)
         except KeyboardInterrupt:  # Ctrl-C: the shell's 130, not 1 ("some rows failed")
-            click.echo("\nkotext: interrupted (a run writing -o FILE keeps FILE.part: the same "
-                       "command with --resume continues it; parquet output starts over)",
-                       err=True)
+            part = _RUN["part"]
+            click.echo("\nkotext: interrupted" + (
+                f" ({part} keeps the rows done: the same command with --resume goes on from "
+                f"there)" if part and part.suffix == ".part" and _RUN["resumable"] else
+                " (parquet output starts over)" if part else ""), err=True)
             sys.exit(130)
+
+
+_RUN: dict[str, Any] = {"part": None, "resumable": False}  # the running job's -o part file
 
 
 @click.group(cls=KotextGroup, context_settings=CONTEXT)
@@ -67,6 +84,16 @@ def main() -> None:
 
 
 # -- shared input/output options ----------------------------------------------------------
+def _cli_n_process(ctx, param, value: int) -> int:
+    from .pipeline import _n_process
+
+    try:
+        return _n_process(value)
+    except ValueError:
+        raise click.BadParameter("give 1 or more, or -1 for one process per CPU core") \
+            from None
+
+
 def io_options(f):
     opts = [
         click.argument("input", metavar="INPUT"),
@@ -101,8 +128,9 @@ def io_options(f):
                      help="Continue an interrupted run into the same -o file (no row twice)."),
         click.option("--batch-size", default=None, type=click.IntRange(1), metavar="N",
                      help="Documents per batch (default: the pipeline's, 128)."),
-        click.option("--n-process", default=1, type=click.IntRange(1), metavar="N",
-                     show_default=True, help="Worker processes."),
+        click.option("--n-process", default=1, type=int, metavar="N",
+                     callback=_cli_n_process, show_default=True,
+                     help="Worker processes (-1: one per CPU core)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -202,9 +230,15 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     if sentences and writer.fmt == "text":
         raise UsageError("--sentences adds a column, which text output has not: write "
                          ".csv, .tsv, .jsonl or .parquet (-o FILE or --format)")
+    if writer.path is not None:
+        _RUN.update(part=writer.part, resumable=writer.fmt != "parquet")
+    resumed = writer.rows_done
+    if resume and not resumed and writer.path is not None:
+        click.echo(f"kotext: note: --resume: no interrupted run to go on from ({writer.part} "
+                   f"with its checkpoint); running from the start", err=True)
     with _progress(desc) as bar:
-        if writer.rows_done:
-            bar.write(f"resuming after {writer.rows_done} rows already in {writer.part}",
+        if resumed:
+            bar.write(f"resuming after {resumed} rows already in {writer.part}",
                       file=sys.stderr)
         stats = run(pipeline, source, writer, fields=fields, names=names, on_error=on_error,
                     batch_size=batch_size, n_process=n_process, token_format=token_format,
@@ -216,8 +250,11 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                    f"rows the columns were read from ({names_}); a {writer.fmt} table has no "
                    f"column for them: write .jsonl to keep them", err=True)
     if sys.stderr.isatty() or stats.failed:
-        click.echo(f"{stats.rows} rows, {stats.failed} failed, {stats.seconds:.1f} s "
-                   f"({stats.rate:,.0f} docs/s){where}", err=True)
+        rows = (f"{resumed + stats.rows} rows ({resumed} from the interrupted run; "
+                f"{stats.rows} now, {stats.failed} of them failed)" if resumed
+                else f"{stats.rows} rows, {stats.failed} failed")
+        click.echo(f"{rows}, {stats.seconds:.1f} s ({stats.rate:,.0f} docs/s){where}",
+                   err=True)
         for e in stats.errors:
             click.echo(f"  {e}", err=True)
         if stats.failed > len(stats.errors):
@@ -410,7 +447,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
         raise UsageError("--per-line applies to pipelines that summarize or find keywords; "
                          "a .txt file is already read one document per line")
     # a pipeline that ends in a classifier prints the classify table as text output
-    table = _table_for(io) if "label" in nlp.assigns and not \
+    table = _table_for(io) if {"label", "scores"} <= nlp.assigns and not \
         {"summary", "keywords", "vector"} & nlp.assigns else None
     run_job(nlp, desc=str(pipeline_file), sentences=with_sentences, token_format=token_format,
             line_format=table, **io)
@@ -569,7 +606,8 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True):
     import shutil
 
     label, score, error = names["label"], names["score"], names["error"]
-    room = shutil.get_terminal_size().columns - 18 if cut and sys.stdout.isatty() else None
+    tty = sys.stdout is not None and sys.stdout.isatty()
+    room = shutil.get_terminal_size().columns - 18 if cut and tty else None
 
     def line(row: dict) -> str:
         text = str(row.get(text_key) or "")
@@ -610,6 +648,17 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
     nlp = classify_pipeline(model, quantize=quantize, device=device)
     run_job(nlp, desc="classify", fields=["label", "scores"], line_format=_table_for(io),
             **io)
+
+
+def _use_color(flag: bool | None) -> bool:
+    """--color/--no-color, else colours on a terminal that takes them (not under NO_COLOR
+    or TERM=dumb, as https://no-color.org asks)."""
+    import os
+
+    if flag is not None:
+        return flag
+    return bool(sys.stdout is not None and sys.stdout.isatty() and
+                not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")
 
 
 def _table_for(io: dict[str, Any]):
@@ -995,7 +1044,8 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
 @click.option("--html", "html_out", default=None, metavar="FILE",
               help="Also write the explanation as an HTML page.")
 @click.option("--color/--no-color", default=None,
-              help="Colour the terminal output (default: when stdout is a terminal).")
+              help="Colour the terminal output (default: when stdout is a terminal, unless "
+                   "NO_COLOR is set or TERM=dumb).")
 def explain(text: str, model: str, top: int, html_out: str | None, color: bool | None) -> None:
     """Show which morphemes pushed the prediction toward which label.
 
@@ -1009,7 +1059,7 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
     from .stages.classify import classify_pipeline
 
     ex = _explain(classify_pipeline(model), text)
-    use_color = sys.stdout.isatty() if color is None else color
+    use_color = _use_color(color)
     click.echo(to_terminal(ex, n=top, color=use_color), color=use_color)
     if html_out:
         Path(html_out).parent.mkdir(parents=True, exist_ok=True)

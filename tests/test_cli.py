@@ -275,6 +275,7 @@ def test_resume_after_interrupt(cli, write, tmp_path):
     r = cli("run", conf, src, "-o", out)
     assert r.exit_code == 130 and not out.exists()  # Ctrl-C: 130, not 1 (rows failed)
     assert (tmp_path / "o.csv.part").exists()
+    assert "o.csv.part keeps the rows done" in r.stderr and "--resume" in r.stderr
     # resuming with other stage settings would mix two runs' outputs: refused
     r = cli("run", conf, src, "-o", out, "--resume", "--set", "stages.stop.n=1000")
     assert r.exit_code == 2 and "with other pipeline settings" in r.output
@@ -287,6 +288,44 @@ def test_resume_after_interrupt(cli, write, tmp_path):
     rows = read_csv(out)
     assert [x["id"] for x in rows] == [str(i) for i in range(30)]
     assert all(x["clean_text"].endswith("ㅋㅋ") and x["label"] == "ok" for x in rows)
+    # Ctrl-C without -o: no part file to speak of
+    CtrlC.seen = 0
+    r = cli("run", conf, src)
+    assert r.exit_code == 130 and r.stderr.strip() == "kotext: interrupted"
+    # --resume with nothing to resume says so, and runs from the start
+    r = cli("clean", src, "-o", tmp_path / "c.csv", "--resume")
+    assert r.exit_code == 0 and "no interrupted run to go on from" in r.stderr
+    assert len(read_csv(tmp_path / "c.csv")) == 30
+
+
+def test_resumed_run_counts_all_its_rows(cli, write, tmp_path):
+    # the summary said "3 rows" for a 4-row file, while it named row 2 and row 3
+    src = write("e.txt", "좋은 영화\n\n   \n나쁜 영화\n")
+    out = tmp_path / "o.csv"
+    r = cli("classify", src, "-o", out, "--on-error", "abort")
+    assert r.exit_code == 1
+    r = cli("classify", src, "-o", out, "--resume", "--on-error", "skip")
+    assert r.exit_code == 0
+    assert "4 rows (1 from the interrupted run; 3 now, 2 of them failed)" in r.stderr
+    assert len(read_csv(out)) == 4
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_an_error_not_failed_rows(cli, write):
+    # a traceback and exit 1, which says "some rows failed" to a scheduled job
+    src = write("r.txt", "좋은 영화\n" * 50)
+    r = cli("clean", src, "-o", "/dev/full", "--format", "csv")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "cannot write the output" in r.stderr and "No space left" in r.stderr
+
+
+def test_a_closed_stdout_is_an_error(monkeypatch):
+    from kotext import UsageError
+    from kotext.io.writers import Writer
+
+    monkeypatch.setattr("sys.stdout", None)  # started as `kotext ... >&-`
+    with pytest.raises(UsageError, match="standard output is closed: pass -o FILE"):
+        Writer(None, "csv", ["text"])
 
 
 def test_n_process_2_same_output(cli, write):
@@ -297,6 +336,11 @@ def test_n_process_2_same_output(cli, write):
     assert two.exit_code == 0, two.output
     assert two.stdout == one.stdout
     assert two.stdout.splitlines() == [f"{i}번째 리뷰 ㅋㅋ" for i in range(40)]
+    # -1: one per core, as n_process=-1 in Python (the CLI refused it)
+    every = cli("clean", src, "--batch-size", "3", "--n-process", "-1")
+    assert every.exit_code == 0 and every.stdout == one.stdout
+    r = cli("clean", src, "--n-process", "0")
+    assert r.exit_code == 2 and "-1 for one process per CPU core" in r.output
 
 
 def test_validate_catches_a_bad_user_word_tag(cli, write):
@@ -432,3 +476,23 @@ def test_whole_file_on_a_table_is_refused_not_ignored(cli, write):
     assert r.exit_code == 2 and "--whole-file applies to .txt files" in r.output
     r = cli("summarize", f, "--text-column", "document", "--format", "jsonl")  # its default
     assert r.exit_code == 0, r.output
+
+
+def test_colours_only_on_a_terminal_that_takes_them(monkeypatch):
+    import sys
+
+    from kotext.cli import _use_color
+
+    class Tty:
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Tty())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert _use_color(None) and not _use_color(False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not _use_color(None) and _use_color(True)
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "dumb")
+    assert not _use_color(None)

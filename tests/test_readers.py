@@ -103,12 +103,13 @@ def test_csv_ragged_row_kept_with_error(write):
 
 
 def test_csv_unclosed_quote_is_a_clear_error(write):
-    p = write("r.csv", 'id,document\n1,좋다\n2,"안 닫힌 따옴표\n3,끝\n')
-    with pytest.raises(InputError, match="never closed.*--quoting none"):
+    p = write("r.csv", 'id,document\n1,좋다\n2,"안 닫힌 따옴표\n3,끝\n4,정말 끝\n')
+    # the line of the quote, not the file's last one (where the reader noticed)
+    with pytest.raises(InputError, match="row starting at line 3 .*never closed.*--quoting"):
         rows(p)
     # leniency is an explicit flag: quotes read as text, every row kept
     out = rows(p, quoting="none")
-    assert [r["id"] for r in out] == ["1", "2", "3"]
+    assert [r["id"] for r in out] == ["1", "2", "3", "4"]
 
 
 def test_csv_empty_cells_and_missing_column(write):
@@ -474,6 +475,10 @@ def test_pretty_printed_json_object(write):
 def test_tab_separated_file_named_csv_is_named_tsv(write):
     f = write("x.csv", "id\tdocument\tlabel\n1\t좋다\t1\n")
     with pytest.raises(InputError, match=r"tab-separated \(id, document, label\): the file "
-                                         r"is TSV\. Name it \.tsv"):
+                                         r"is TSV; name it \.tsv"):
         read(str(f), text_column="document")
     assert rows(f, input_format="tsv")[0]["document"] == "좋다"
+    # a .tsv read as CSV: the fix is to drop the option, not to rename the file
+    t = write("x.tsv", "id\tdocument\tlabel\n1\t좋다\t1\n")
+    with pytest.raises(InputError, match="the file is TSV; leave out --input-format csv"):
+        read(str(t), input_format="csv")

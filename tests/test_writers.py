@@ -165,6 +165,13 @@ def test_text_format(tmp_path):
     w.write_rows(ROWS)
     w.close()
     assert p.read_text(encoding="utf-8") == "좋/VA\n\n"  # a failed row is an empty line
+    # one line per row whatever breaks lines (CR overwrote the label on a terminal, and
+    # splitlines() counted more lines than rows) and no escape sequences; tabs stay
+    w = Writer(p, None, ["t"], text_key="t")
+    w.write_rows([{"t": "가\r나\x0b다\x85라\u2028마\x1b[31m바\t사"}])
+    w.close()
+    text = p.read_text(encoding="utf-8")
+    assert text == "가 나 다 라 마 [31m바\t사\n" and len(text.splitlines()) == 1
 
 
 def test_not_ok_leaves_part_and_checkpoint(tmp_path):

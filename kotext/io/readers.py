@@ -351,8 +351,10 @@ class Source:
             return
         if fmt == "csv" and len(header) == 1 and "\t" in header[0]:
             cols = ", ".join(h.strip() for h in header[0].split("\t"))
-            raise InputError(f"{name}: its header is tab-separated ({cols}): the file is TSV. "
-                             f"Name it .tsv (or pass --input-format tsv where the command takes it)")
+            fix = ("leave out --input-format csv" if name.lower().endswith((".tsv", ".tsv.gz"))
+                   else "name it .tsv (or pass --input-format tsv where the command takes it)")
+            raise InputError(f"{name}: its header is tab-separated ({cols}): the file is TSV; "
+                             f"{fix}")
         header = _header_names(header, name)
         self._header = header
         n = len(header)
@@ -364,7 +366,8 @@ class Source:
                 return
             except csv.Error as e:
                 raise InputError(
-                    f"{name}: malformed CSV near line {reader.line_num + skipped} ({e}): a cell that "
+                    f"{name}: malformed CSV in the row starting at line {start_line + 1} "
+                    f"({e}): a cell that "
                     f"starts with a quote must end with it (\"최고\" 였다 is no CSV cell; "
                     f"write \"\"\"최고\"\" 였다\"), and a quote that is never closed swallows "
                     f"the rest of the file. Fix that line (--quoting none, which reads quotes "

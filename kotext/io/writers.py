@@ -76,6 +76,12 @@ def _fits(pa, v: Any, typ) -> bool:
         return False
 
 
+# text output is a line per row: line breaks of every kind (CR, VT, FF, NEL, U+2028...)
+# and other control characters (ESC would recolour a terminal) become spaces; tabs stay
+_ONE_LINE = {c: " " for c in [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85,
+                              0x2028, 0x2029]}
+
+
 def _tsv_cell(v: Any) -> str:
     """A TSV cell as it is, as kotext and NSMC-style files read TSV (quotes are text); only
     a cell holding a tab or a line break, which cannot be written bare, is quoted as in CSV
@@ -127,6 +133,8 @@ def _stdout_in(encoding: str):
     a pipe or a file: on Windows a redirect is otherwise in the ANSI code page (CP949), which
     has no emoji. A terminal keeps its own encoding (it shows what it can)."""
     out = sys.stdout
+    if out is None:  # started with stdout closed (cmd >&-)
+        raise UsageError("standard output is closed: pass -o FILE to write the results")
     try:
         if out.isatty() or codecs.lookup(out.encoding).name == codecs.lookup(encoding).name:
             return out
@@ -369,7 +377,7 @@ class Writer:
         elif self.fmt == "text":
             key = self.text_key
             fmt = self.line_format or (lambda r: str(_cell(r.get(key))))
-            self._f.write("".join(fmt(r).replace("\n", " ") + "\n" for r in rows))
+            self._f.write("".join(fmt(r).translate(_ONE_LINE) + "\n" for r in rows))
         else:
             self._pq_rows.extend(rows)
             if len(self._pq_rows) >= self.PARQUET_ROWS:
