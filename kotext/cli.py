@@ -1095,12 +1095,51 @@ def _summary_stages(do_clean: bool) -> list:
 
 
 def _print_docs(nlp, io: dict[str, Any], show) -> None:
-    """Text output on stdout for summarize/keywords: a block of lines per document."""
+    """Text output for summarize/keywords, on stdout or in -o FILE.txt: a block of lines per
+    document. A file is written whole or not at all (to FILE.part, renamed at the end)."""
+    import os
+
     from .io.readers import read
     from .runner import doc_of
 
     if io.get("resume"):
-        raise UsageError("--resume needs -o FILE")
+        raise UsageError("--resume works with csv, tsv and jsonl output (-o FILE.csv); text "
+                         "output is a block of lines per document")
+    out = io.get("output")
+    path = Path(out) if out not in (None, "-") else None
+    if path is not None and path.is_dir():
+        raise UsageError(f"-o {path} is a folder: give a file name, e.g. -o {path / 'out.txt'}")
+    if path is not None and Path(io["input"]).is_file() and \
+            Path(io["input"]).resolve() == path.resolve():
+        _not_an_input(out, {"input": [[str(path.resolve()), 0]]})
+    device = path is not None and (path.as_posix().startswith("/dev/") or path.is_fifo())
+    part = path if device or path is None else path.with_name(path.name + ".part")
+    f = None
+    if part is not None:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        f = open(part, "w", encoding=io.get("output_encoding") or "utf-8", newline="")
+
+    def echo(line: str) -> None:
+        if f is None:
+            click.echo(line)
+        else:
+            f.write(line + "\n")
+
+    try:
+        _print_blocks(nlp, io, show, echo, read, doc_of)
+    except BaseException:
+        if f is not None:
+            f.close()
+            if part != path:
+                part.unlink(missing_ok=True)
+        raise
+    if f is not None:
+        f.close()
+        if part != path:
+            os.replace(part, path)
+
+
+def _print_blocks(nlp, io: dict[str, Any], show, echo, read, doc_of) -> None:
     src = read(io["input"], text_column=io["text_column"], encoding=io["encoding"],
                input_format=io["input_format"], whole_file=io["whole_file"],
                quoting=io["quoting"], split=io["split"])
@@ -1115,15 +1154,15 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
                         on_error="raise" if io["on_error"] == "abort" else "record"):
         n += 1
         if n > 1:
-            click.echo("")
+            echo("")
         if doc.error is not None:
             failed += 1
-            click.echo(f"ERROR  {doc.error}")
+            echo(f"ERROR  {doc.error}")
             if len(errors) < 5:
                 errors.append(f"document {n}: {doc.error}")
             continue
         for line in show(doc):
-            click.echo(line)
+            echo(line)
     if failed:
         click.echo(f"{n} documents, {failed} failed", err=True)
         for e in errors:
@@ -1133,8 +1172,11 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
 
 
 def _text_out(io: dict[str, Any]) -> bool:
-    return io.get("out_format") == "text" or (io.get("out_format") is None
-                                             and io.get("output") in (None, "-"))
+    """Text output: --format text, or stdout, or -o FILE.txt (the same lines in a file;
+    -o k.txt wrote a JSON list, and --format text -o FILE wrote no file)."""
+    out = io.get("output")
+    return io.get("out_format") == "text" or (io.get("out_format") is None and (
+        out in (None, "-") or Path(out).suffix.lower() in (".txt", ".text")))
 
 
 def _one_doc_per_file(io: dict[str, Any], per_line: bool) -> None:

@@ -92,6 +92,16 @@ def test_cli_text_file(cli, write):
     lines = res.output.strip().splitlines()
     assert len(lines) == 3  # the whole file is one document
     assert lines[0].split() == ["1.000", "지카바이러스"]
+    # -o FILE.txt, or --format text -o FILE: the same lines in the file (a JSON list was
+    # written to k.txt, and with --format text no file at all)
+    for args in (["-o", f.parent / "k.txt"], ["--format", "text", "-o", f.parent / "k.out"]):
+        out = args[-1]
+        res = cli("keywords", f, "-n", "3", *args)
+        assert res.exit_code == 0, res.output
+        assert out.read_text(encoding="utf-8").strip().splitlines() == lines
+        assert not out.with_name(out.name + ".part").exists()
+    res = cli("keywords", f, "-o", f)
+    assert res.exit_code == 2 and "is the input file" in res.output
 
 
 def test_cli_csv_rows_in_rows_out(cli, write, tmp_path):
