@@ -21,6 +21,7 @@ held-out split exists): similarity tfidf|bm25 x position_weight 0-0.7 x position
 
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 import time
@@ -114,6 +115,8 @@ def score(arts: list[dict], picks: list[list[int]]) -> dict[str, float]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     arts = load_articles()
     systems = [("kotext textrank.v1 (defaults)", kotext_system),
                ("kotext plain TextRank (pw=0, mmr=1)",

@@ -126,7 +126,7 @@ def check_output_folder(folder: str | os.PathLike, kind: str | None = None) -> P
                 f"model; the model replaces the whole folder. Give a new or empty folder, "
                 f"e.g. -o {folder / 'my-model'}")
     if kind is not None and have is not None and have != kind:
-        raise UsageError(f"-o {folder} holds kotext {WHAT[have]}, and this writes "
+        raise UsageError(f"-o {folder} holds {WHAT[have]} made by kotext, and this writes "
                          f"{WHAT[kind]}; the new model would replace it. Give another folder, "
                          f"or delete that one first")
     return folder

@@ -354,12 +354,12 @@ def test_model_output_folder_never_replaces_other_files(cli, write, tmp_path, mo
     (tmp_path / "vec" / "config.json").write_text('{"kotext": {"format": 1}, "method": '
                                                   '"word2vec"}', encoding="utf-8")
     assert check_output_folder(tmp_path / "vec", "vectors") == tmp_path / "vec"
-    with pytest.raises(UsageError, match="holds kotext word vectors, and this writes a "
+    with pytest.raises(UsageError, match="holds word vectors made by kotext, and this writes a "
                                          "classifier"):
         check_output_folder(tmp_path / "vec", "classifier")
     r = cli("train", "classifier", "--train", f, "--label-column", "label", "-o",
             tmp_path / "vec")
-    assert r.exit_code == 2 and "holds kotext word vectors" in r.output
+    assert r.exit_code == 2 and "holds word vectors made by kotext" in r.output
     monkeypatch.chdir(mine)  # but never the folder one works in, nor one above it
     with pytest.raises(UsageError, match="the current folder"):
         check_output_folder(".")

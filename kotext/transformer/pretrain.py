@@ -339,7 +339,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
 
         write_curve(writer.tmp, history, x="step", left=("train_loss", "val_loss"),
                     title=f"{name}: masked-language-model pre-training")
-        writer.write_text("README.md", _card(meta, cmd, data_description))
+        writer.write_text("README.md", _card(meta, cmd, data_description, base=str(output)))
         writer.commit()
     except BaseException:
         writer.abort()
@@ -347,19 +347,32 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
     return meta
 
 
-def _card(meta: dict[str, Any], cmd: str, data_description: str) -> str:
+def _card(meta: dict[str, Any], cmd: str, data_description: str, base: str = "") -> str:
+    """``base``: the folder as -o named it, which --base must be given (its bare name is
+    looked for on the Hub when no folder of that name is at hand)."""
+    import shlex
+
     from .. import __version__
 
     p = meta["pretraining"]
     m = meta["metrics"]
     vl = m["val_mlm_loss"]
+    final = _final_loss(m)
+    baseline = m["frequency_baseline_loss"]
+    if final is None or not _learned_little(m):
+        verdict = ""
+    elif final >= baseline:
+        verdict = (" (this encoder is above it: it has learned nothing from context yet; "
+                   "give it more text or more epochs)")
+    else:
+        verdict = " (this encoder is not far below it: it has learned little from context)"
     return "\n".join([
         f"# {meta['name']}", "",
         "A small Korean BERT encoder pre-trained by kotext with masked language modelling "
         "on the corpus below; it has no classification head. Fine-tune it:", "",
         "```bash",
-        f"kotext train classifier --method transformer --base {meta['name']} --train FILE "
-        "-o FOLDER",
+        f"kotext train classifier --method transformer --base "
+        f"{shlex.quote(base or meta['name'])} --train FILE -o FOLDER",
         "```", "",
         "## Model", "",
         f"- BERT, {p['layers']} layers, hidden {p['hidden']}, {p['heads']} heads, "
@@ -377,10 +390,8 @@ def _card(meta: dict[str, Any], cmd: str, data_description: str) -> str:
          is not None else "no steps run")
         + (f"; held-out MLM loss {vl:.3f} (perplexity {math.exp(vl):.1f})" if vl is not None
            else "")
-        + f"; guessing from word-piece frequencies alone scores "
-          f"{m['frequency_baseline_loss']:.3f}"
-        + (" (this encoder is not far below it: it has learned little from context)"
-           if _learned_little(m) else ""), "",
+        + f"; guessing from word-piece frequencies alone scores {baseline:.3f}" + verdict,
+        "",
         "Loss per logged step: `training_curve.json`, `training_curve.png`.", "",
         "## Reproduce", "",
         "```bash", cmd, "```", "",
