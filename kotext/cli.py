@@ -345,7 +345,8 @@ def clean(stage_kw: dict, **io: Any) -> None:
               help="Run the default cleaning stage first.")
 @click.option("--token-format", default="text", type=click.Choice(["text", "json"]),
               show_default=True,
-              help="text: form/TAG joined by spaces; json: [form, tag, start, end] lists "
+              help="text: form/TAG joined by spaces (a space inside a name becomes _: "
+                   "휴_그랜트/NNP); json: [form, tag, start, end] lists "
                    "(with --lemmas, a predicate's lemma fifth).")
 @click.option("--sentences", "with_sentences", is_flag=True,
               help="Add a sentences column (a JSON list of the sentences).")

@@ -58,5 +58,11 @@ class Doc:
         return self.scores.get(self.label)
 
     def tokens_text(self) -> str:
-        """Tokens as ``form/TAG`` joined by spaces (lemmas for predicates when present)."""
-        return " ".join([f"{t.lemma or t.form}/{t.tag}" for t in self.tokens or ()])
+        """Tokens as ``form/TAG`` joined by spaces (lemmas for predicates when present). A
+        space inside a form (Kiwi's multi-word names: ``휴 그랜트/NNP``) becomes ``_``, as in
+        word vectors' keys, so that splitting on spaces gives the tokens back."""
+        parts = [f"{t.lemma or t.form}/{t.tag}" for t in self.tokens or ()]
+        text = " ".join(parts)
+        if text.count(" ") >= len(parts):  # one count instead of a test per token
+            text = " ".join(["_".join(p.split()) for p in parts])
+        return text

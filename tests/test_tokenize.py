@@ -27,6 +27,17 @@ def test_morphemes_tags_and_offsets():
     assert doc.tokens_text().startswith("배우/NNG 연기/NNG 는/JX")
 
 
+def test_text_tokens_split_on_spaces_even_for_multi_word_names():
+    # Kiwi keeps 휴 그랜트 as one NNP; "휴 그랜트/NNP" split on spaces gave a token 휴
+    # with no tag (word vectors already key it 휴_그랜트)
+    from kotext.doc import Doc, Token
+
+    doc = Doc("휴 그랜트 최고", tokens=[Token("휴 그랜트", "NNP", 0, 6), Token("최고", "NNG", 7, 9)])
+    assert doc.tokens_text() == "휴_그랜트/NNP 최고/NNG"
+    assert [t.rpartition("/")[2] for t in doc.tokens_text().split()] == ["NNP", "NNG"]
+    assert Doc("", tokens=[]).tokens_text() == ""
+
+
 def test_offsets_after_cleaning_point_into_clean_text():
     nlp = Pipeline([Clean(), KiwiTokenizer()])
     doc = nlp("<p>배우&amp;감독   연기가 좋았다 ㅋㅋㅋㅋ</p>")
