@@ -447,6 +447,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
     elif per_line:
         raise UsageError("--per-line applies to pipelines that summarize or find keywords; "
                          "a .txt file is already read one document per line")
+    _load_models(nlp)
     # a pipeline that ends in a classifier prints the classify table as text output
     table = _table_for(io) if {"label", "scores"} <= nlp.assigns and not \
         {"summary", "keywords", "vector"} & nlp.assigns else None
@@ -647,8 +648,17 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
     from .stages.classify import classify_pipeline
 
     nlp = classify_pipeline(model, quantize=quantize, device=device)
+    _load_models(nlp)
     run_job(nlp, desc="classify", fields=["label", "scores"], line_format=_table_for(io),
             **io)
+
+
+def _load_models(nlp) -> None:
+    """Load the classifiers' models now: a damaged one is one clear error before any
+    output (it left OUT.part, or a CSV header on stdout, behind)."""
+    for st in nlp.stages:
+        if hasattr(st, "classifier") and getattr(st, "factory", "") == "classifier.v1":
+            _ = st.classifier
 
 
 def _use_color(flag: bool | None) -> bool:

@@ -71,6 +71,22 @@ def test_members_must_have_held_out_the_same_rows(members, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_a_transformer_member_is_refused(members, tmp_path):
+    # an ensemble with transformer members was written, and then no command could load it
+    import shutil
+
+    tf = tmp_path / "tf"
+    shutil.copytree(members[0], tf)
+    cfg = json.loads((tf / "config.json").read_text("utf-8"))
+    cfg["method"] = "transformer"
+    (tf / "config.json").write_text(json.dumps(cfg), "utf-8")
+    with pytest.raises(UsageError, match="is a transformer model: ensemble members are "
+                                         "linear, gru or lstm"):
+        train_classifier(DATA, tmp_path / "x", method="ensemble", val_fraction=0.25, seed=0,
+                         params={"members": [str(members[1]), str(tf)]})
+    assert not (tmp_path / "x").exists()
+
+
 def test_missing_member_is_named(members, tmp_path):
     import shutil
 

@@ -117,6 +117,15 @@ def test_multi_class(encoder, tmp_path):
         train_transformer(LabeledData(texts, labels), tmp_path / "x",
                           params={**FT, "base": str(encoder)},
                           eval_data=LabeledData(["좋다"], ["great"]))
+    # a fine-tuned 3-label model as the base of a 2-label task: a new head (it was "the
+    # folder is damaged or not an encoder")
+    logs: list[str] = []
+    meta = train_transformer(LabeledData(POS + NEG, ["pos"] * len(POS) + ["neg"] * len(NEG)),
+                             tmp_path / "two", params={**FT, "base": str(out), "epochs": 1},
+                             val_fraction=0.0, log=logs.append)
+    assert meta["labels"] == ["neg", "pos"]
+    assert any("head for 3 labels; a new head for 2" in m for m in logs)
+    assert set(Classifier(str(tmp_path / "two"))(Doc(text="보통이다")).scores) == {"neg", "pos"}
 
 
 def test_freeze_options_parse_and_reject():
@@ -226,6 +235,17 @@ def test_plain_transformers_folder_loads_by_id2label(finetuned, tmp_path):
     stage = Classifier(str(plain))
     assert stage.labels == ["negative", "positive"]
     assert stage(Doc(text="최고의 영화")).label in stage.labels
+    # transformers 5 writes no id2label for the default labels: it was refused as "an
+    # encoder without a classification head"
+    import json
+
+    cfg = json.loads((plain / "config.json").read_text("utf-8"))
+    for key in ("id2label", "label2id"):
+        cfg.pop(key, None)
+    (plain / "config.json").write_text(json.dumps(cfg), "utf-8")
+    stage = Classifier(str(plain))
+    assert stage.labels == ["LABEL_0", "LABEL_1"]
+    assert stage(Doc(text="최고의 영화")).label in stage.labels
 
 
 def test_encoder_without_head_says_fine_tune_it(encoder):
@@ -260,6 +280,66 @@ def test_damaged_model_folder(finetuned, tmp_path):
         (bad / name).write_text((out / name).read_text("utf-8")[:50], "utf-8")
         with pytest.raises(ModelError, match=f"{name}: not valid JSON.*damaged"):
             list(classify_pipeline(str(bad)).pipe(["좋다"]))
+
+
+def test_a_tokenizer_that_reads_korean_as_unk_is_refused(finetuned, tmp_path):
+    # without tokenizer_config.json transformers lower-cases and strips accents, Hangul
+    # falls apart into jamo, every word is [UNK]: the model gave confident, wrong labels
+    import json
+    import shutil
+
+    from kotext.classifiers import load_classifier
+
+    out, _ = finetuned
+    bad = tmp_path / "no-config"
+    shutil.copytree(out, bad)
+    (bad / "tokenizer_config.json").unlink()
+    with pytest.raises(ModelError, match="reads Korean as .UNK. alone; "
+                                         "tokenizer_config.json is missing"):
+        load_classifier(bad)
+    shutil.rmtree(bad)
+    shutil.copytree(out, bad)
+    cfg = json.loads((bad / "tokenizer_config.json").read_text("utf-8"))
+    cfg.update(tokenizer_class="BertTokenizer", do_lower_case=True, strip_accents=None)
+    (bad / "tokenizer_config.json").write_text(json.dumps(cfg), "utf-8")
+    (bad / "tokenizer.json").unlink()
+    vocab = json.loads((out / "tokenizer.json").read_text("utf-8"))["model"]["vocab"]
+    (bad / "vocab.txt").write_text("\n".join(sorted(vocab, key=vocab.get)), "utf-8")
+    with pytest.raises(ModelError, match="do_lower_case"):
+        load_classifier(bad)
+
+
+def test_cleaning_the_model_never_saw_is_refused(finetuned):
+    # a pipeline file put clean.v1 before a transformer trained on raw text: its scores
+    # changed (... became ..), and validate said ok
+    from kotext.errors import ConfigError
+    from kotext.pipeline import Pipeline
+
+    out, _ = finetuned
+    cfg = {"pipeline": {"stages": ["clean", "sentiment"]},
+           "stages": {"clean": {"factory": "clean.v1"},
+                      "sentiment": {"factory": "classifier.v1", "model": str(out)}}}
+    with pytest.raises(ConfigError, match="trained on text as given, with no clean.v1 stage"):
+        Pipeline.from_config(cfg)
+    del cfg["stages"]["clean"]
+    cfg["pipeline"]["stages"] = ["sentiment"]
+    assert Pipeline.from_config(cfg)("정말 최고").label in ("negative", "positive")
+
+
+def test_a_damaged_model_leaves_no_output_behind(finetuned, tmp_path, cli, write):
+    import shutil
+
+    out, _ = finetuned
+    bad = tmp_path / "trunc"
+    shutil.copytree(out, bad)
+    data = (bad / "model.safetensors").read_bytes()
+    (bad / "model.safetensors").write_bytes(data[: len(data) // 2])
+    src = write("r.csv", "id,text\n1,좋다\n")
+    r = cli("classify", src, "--model", bad, "-o", tmp_path / "o.csv")
+    assert r.exit_code == 2 and "damaged" in r.output
+    assert list(tmp_path.glob("o.csv*")) == []  # o.csv.part and its checkpoint were left
+    r = cli("classify", src, "--model", bad, "--format", "csv")
+    assert r.exit_code == 2 and r.stdout == ""  # a CSV header came first
 
 
 def test_missing_hub_name_says_how_to_supply_a_folder():

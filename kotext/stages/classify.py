@@ -88,6 +88,13 @@ class Classifier(Stage):
         return self._config.get("preprocess", [])
 
     def check_pipeline(self, before: list[Stage]) -> None:
+        trained = {w.get("factory") for w in self.preprocess}
+        for st in before:  # cleaning the model never saw changes its input, silently
+            if st.factory == "clean.v1" and "clean.v1" not in trained:
+                raise ConfigError(
+                    f"stage '{self.name}': model {self.model} was trained on text as given, "
+                    f"with no clean.v1 stage, and stage '{st.name}' would change its input "
+                    f"(and its scores): remove that stage, or retrain the model behind it")
         for want in self.preprocess:
             factory = want.get("factory")
             have = [s for s in before if s.factory == factory]

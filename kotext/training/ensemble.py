@@ -71,6 +71,12 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
     labels = [str(x) for x in cfgs[0].get("labels", [])]
     counts = data.counts()  # what each member must have been trained on
     for f, c in zip(folders, cfgs):
+        if c.get("method") not in ("linear", "gru", "lstm"):
+            # a transformer reads raw text, the others cleaned text and Kiwi morphemes; a
+            # transformer ensemble was written, and then no command could load it
+            raise UsageError(f"{f} is a {c.get('method')} model: ensemble members are "
+                             f"linear, gru or lstm models (trained on the same file with "
+                             f"the same --val-fraction and --seed)")
         if [str(x) for x in c.get("labels", [])] != labels:
             raise UsageError(f"{f}: labels {c.get('labels')} differ from {folders[0]}'s {labels}")
         if not _same_preprocess(c.get("preprocess", []), cfgs[0].get("preprocess", [])):

@@ -190,8 +190,29 @@ def load_tokenizer(folder: Path):
     if not getattr(tok, "is_fast", False):
         raise ModelError(f"{folder}: its tokenizer ({type(tok).__name__}) is not a fast "
                          f"tokenizer, so it gives no character offsets; add a tokenizer.json")
+    _check_reads_korean(tok, folder)
     tok.padding_side = "right"
     return tok
+
+
+def _check_reads_korean(tok, folder: Path) -> None:
+    """A tokenizer that turns Korean into [UNK] alone (lower-casing and accent stripping
+    take Hangul apart into jamo) gave confident, wrong labels, and trained useless models."""
+    unk = getattr(tok, "unk_token_id", None)
+    if unk is None:
+        return
+    ids = tok("배우 연기가 정말 좋았다", add_special_tokens=False)["input_ids"]
+    if not ids or any(i != unk for i in ids):
+        return
+    if not (folder / "tokenizer_config.json").is_file():
+        why = ("tokenizer_config.json is missing, so transformers fell back to lower-casing "
+               "and stripping accents, which takes Hangul apart: copy the file back from "
+               "where the model came from")
+    else:
+        why = ("it lower-cases or strips accents, which takes Hangul apart into jamo: set "
+               "\"do_lower_case\": false and \"strip_accents\": false in its "
+               "tokenizer_config.json (or build it with do_lower_case=False)")
+    raise ModelError(f"{folder}: its tokenizer reads Korean as {tok.unk_token} alone; {why}")
 
 
 def special_layout(tok) -> tuple[list[int], list[int]]:

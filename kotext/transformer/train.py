@@ -328,6 +328,12 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
     except Exception as e:  # noqa: BLE001
         raise ModelError(f"--base {args.base}: cannot read its config.json "
                          f"({type(e).__name__}: {str(e)[:200]})") from None
+    has_head = any(a.endswith("ForSequenceClassification")
+                   for a in getattr(cfg, "architectures", None) or ())
+    new_head = has_head and cfg.num_labels != len(labels)
+    if new_head:  # a fine-tuned model as the base: its head has another number of labels
+        log(f"--base {args.base} has a classification head for {cfg.num_labels} labels; "
+            f"a new head for {len(labels)} is trained (the encoder is kept)")
     cfg.num_labels = len(labels)
     cfg.id2label = dict(enumerate(labels))
     cfg.label2id = {lab: i for i, lab in enumerate(labels)}
@@ -344,7 +350,8 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
     try:
         with quiet_transformers():
             model = AutoModelForSequenceClassification.from_pretrained(
-                str(base_dir), config=cfg, local_files_only=True, trust_remote_code=False)
+                str(base_dir), config=cfg, local_files_only=True, trust_remote_code=False,
+                ignore_mismatched_sizes=new_head)
     except Exception as e:  # noqa: BLE001 - damaged weights, a config without a head class
         raise ModelError(f"--base {args.base}: cannot load it as a sequence classifier "
                          f"({type(e).__name__}: {(str(e).splitlines() or [''])[0][:300]}); "
