@@ -395,4 +395,9 @@ def _card(meta: dict[str, Any], cmd: str, data_description: str, base: str = "")
         "Loss per logged step: `training_curve.json`, `training_curve.png`.", "",
         "## Reproduce", "",
         "```bash", cmd, "```", "",
+        "The same command builds a similar encoder, not the same one: the WordPiece "
+        "trainer of `tokenizers` breaks ties between equally frequent pairs in an order "
+        "that changes from run to run (even on one thread), so the vocabulary, and with it "
+        "the weights, differ a little. Fine-tuning from a given encoder folder is "
+        "reproducible with `--seed`.", "",
     ])
