@@ -274,8 +274,11 @@ def test_datasets_save_to_disk(tmp_path):
     # without --split it read 'train' and said nothing of 'test'
     from kotext.errors import KotextWarning
 
-    with pytest.warns(KotextWarning, match="reading split 'train' of train, test"):
+    with pytest.warns(KotextWarning, match="reading split 'train' of train, test") as w:
         assert len(list(read(str(tmp_path / "dd")))) == 3
+    # the note named --split, which evaluate and train lack: a split's own folder works
+    assert str(tmp_path / "dd" / "test") in str(w[0].message)
+    assert [r["document"] for r in read(str(tmp_path / "dd" / "test"))] == ["별로"]
 
 
 def test_hub_name_offline_says_save_to_disk(tmp_path):

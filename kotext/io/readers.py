@@ -512,13 +512,16 @@ class Source:
                 split = self.split or ("train" if "train" in ds else next(iter(ds)))
                 if split not in ds:
                     raise InputError(f"{self.spec}: no split {split!r}; splits are: "
-                                     f"{', '.join(ds)}. Pass --split.")
+                                     f"{', '.join(ds)}. Give one's folder (e.g. "
+                                     f"{Path(self.spec) / next(iter(ds))}) or pass --split.")
                 if self.split is None and len(ds) > 1:  # it chose silently
                     import warnings
 
+                    other = next(k for k in ds if k != split)
                     warnings.warn(f"{self.spec}: reading split {split!r} of "
-                                  f"{', '.join(ds)} (--split NAME for another)", KotextWarning,
-                                  stacklevel=2)
+                                  f"{', '.join(ds)} (for another give its folder, "
+                                  f"{Path(self.spec) / other}, or --split {other} where the "
+                                  f"command has it)", KotextWarning, stacklevel=2)
                 ds = ds[split]
         self.dataset = ds
         return ds
