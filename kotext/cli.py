@@ -1653,7 +1653,8 @@ def _rnn_params(shared: dict[str, Any], vectors: str | None, hidden: int | None
                          + " apply to --method transformer only")
     out = {names[k]: v for k, v in shared.items()}
     if "freeze" in out:
-        if str(out["freeze"]).lower() not in ("embeddings", "yes", "true", "1"):
+        # (a number means "embeddings + the first N layers" to a transformer: not here)
+        if str(out["freeze"]).lower() not in ("embeddings", "yes", "true"):
             raise UsageError(f"--freeze {out['freeze']!r}: with --method gru|lstm use "
                              f"--freeze embeddings (keep the --vectors fixed)")
         out["freeze"] = True

@@ -41,8 +41,13 @@ def test_frozen_embeddings_stay_the_vectors(vectors, tmp_path):
     from kotext.classifiers import load_classifier
     from kotext.embeddings import Vectors
 
-    cfg, net, vocab = train(tmp_path / "m", vectors=str(vectors), freeze=True)
+    cfg, net, vocab = train(tmp_path / "m", vectors=str(vectors), freeze=True, emb_dim=16)
     assert cfg["vectors"]["frozen"] and cfg["method"] == "gru"
+    # the card and config give the network's own sizes: the vectors' 8 dimensions and
+    # tokens, not the emb_dim/tokens options that vectors override
+    assert cfg["training"]["emb_dim"] == 8 and net.embedding.weight.shape[1] == 8
+    assert cfg["training"]["tokens"] == cfg["features"]["tokens"]
+    assert "`emb_dim=8`" in (tmp_path / "m" / "README.md").read_text("utf-8")
     vec = Vectors.load(vectors)
     emb = load_classifier(tmp_path / "m").net.embedding.weight.detach().numpy()
     known = [i for i, w in enumerate(vocab) if w in vec.index]
@@ -151,9 +156,11 @@ def test_cli_train_classify_evaluate_explain(cli, write, vectors, tmp_path):
     assert r.exit_code == 0 and "accuracy" in r.stdout
     r = cli("explain", "배우 연기가 좋았다", "--model", out, "--no-color")
     assert r.exit_code == 0 and "toward" in r.stdout
-    r = cli("train", "classifier", "--train", data, "--label-map", "0=negative,1=positive",
-            "--method", "gru", "--freeze", "encoder", "--vectors", vectors, "-o", tmp_path / "y")
-    assert r.exit_code == 2 and "--freeze embeddings" in r.stderr
+    for what in ("encoder", "1"):  # 1 was taken as "embeddings" (to a transformer it is
+        r = cli("train", "classifier", "--train", data, "--label-map",  # embeddings + 1 layer)
+                "0=negative,1=positive", "--method", "gru", "--freeze", what, "--vectors",
+                vectors, "-o", tmp_path / "y")
+        assert r.exit_code == 2 and "--freeze embeddings" in r.stderr
     r = cli("train", "classifier", "--train", data, "--label-map", "0=negative,1=positive",
             "--vectors", vectors, "-o", tmp_path / "z")
     assert r.exit_code == 2 and "apply to --method gru|lstm only" in r.stderr

@@ -312,6 +312,9 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
     out = Path(output)
     name = name or out.name
     train_info = {k: p[k] for k in DEFAULTS if k not in ("vectors",)}
+    # what the network really has: with vectors, their size and token format (the card
+    # said emb_dim=100, tokens=form, the defaults, for 32-dimensional form/tag vectors)
+    train_info.update(emb_dim=int(emb.shape[1]), tokens=tokens)
     train_info.update({"seed": seed, "val_fraction": val_fraction, "class_weight": class_weight,
                        "rows": len(y), "counts": dict(counts), "best_epoch": best_epoch,
                        "history": history})
