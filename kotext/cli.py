@@ -628,7 +628,8 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True):
               help="A model folder (from `kotext train classifier`) or a shipped model's name.")
 @click.option("--quantize", is_flag=True,
               help="Transformer models on the CPU: int8 dynamic quantization (faster; the "
-                   "probabilities change a little).")
+                   "probabilities change a little, and with the other texts in a batch, "
+                   "since activations are quantized per batch).")
 @click.option("--device", default=None, metavar="DEVICE",
               help="Transformer models: cpu, cuda or cuda:N (default: a GPU when there is one).")
 def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:

@@ -28,7 +28,13 @@ class Explanation:
         return [(t, v) for t, v in ranked[:n] if v > at_least]
 
 
-SHOWN = 0.005  # the terminal and the page list no contribution that prints as +0.00
+SHOWN = 1e-9  # listed when above this (a long text spreads a transformer's push thin:
+# every value printed as +0.00 and was left out, so nothing was listed at all)
+
+
+def _fmt(v: float) -> str:
+    """+0.42 or, below 0.01, two significant digits (+0.0012)."""
+    return f"{v:+.2f}" if abs(v) >= 0.01 else f"{v:+.2g}"
 
 
 def explain(pipeline, text: str) -> Explanation:
@@ -93,7 +99,7 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
         top = ex.top(lab, n, at_least=SHOWN)
         if top:
             lines.append(f"toward {lab}: " + ", ".join(
-                f"{t.form}/{t.tag} {v:+.2f}" for t, v in top))
+                f"{t.form}/{t.tag} {_fmt(v)}" for t, v in top))
     return "\n".join(lines)
 
 
@@ -124,7 +130,7 @@ def to_html(ex: Explanation, n: int = 5) -> str:
     out.append(html.escape(text[pos:]))
     rows = "".join(
         f"<tr><td>{html.escape(lab)}</td><td>{p:.3f}</td><td>"
-        + ", ".join(f"{html.escape(t.form)}/{t.tag} {v:+.2f}"
+        + ", ".join(f"{html.escape(t.form)}/{t.tag} {_fmt(v)}"
                     for t, v in ex.top(lab, n, at_least=SHOWN))
         + "</td></tr>" for lab, p in zip(ex.labels, ex.probs))
     return (

@@ -513,3 +513,18 @@ def test_evaluate_leaves_out_texts_empty_once_cleaned(model_dir, cli, write):
     r = cli("evaluate", model_dir, only, "--text-column", "document")
     assert r.exit_code == 2 and "no labeled rows to use (1 have an empty text, as given or " \
         "once cleaned)" in r.output
+
+
+def test_explain_lists_small_pushes_instead_of_nothing():
+    # a long text spreads a transformer's push thin: every value printed as +0.00 and was
+    # left out, and no "toward" line was printed at all
+    from kotext.doc import Doc, Token
+    from kotext.explain import Explanation, to_html, to_terminal
+
+    toks = [Token("최악", "NNG", 0, 2), Token("영화", "NNG", 3, 5)]
+    ex = Explanation(Doc("최악 영화"), ["negative", "positive"], [0.9, 0.1],
+                     [(toks[0], {"negative": 0.0039, "positive": -0.0039}),
+                      (toks[1], {"negative": -0.0012, "positive": 0.0012})])
+    out = to_terminal(ex, color=False)
+    assert "toward negative: 최악/NNG +0.0039" in out and "toward positive: 영화/NNG +0.0012" in out
+    assert "최악/NNG +0.0039" in to_html(ex)

@@ -52,7 +52,8 @@ class Classifier(Stage):
     path_params: ClassVar[tuple[str, ...]] = ("model",)
 
     param_help = {"quantize": "transformer models on the CPU: int8 dynamic quantization "
-                              "(faster, a little less accurate)",
+                              "(faster, a little less accurate; a text's score varies slightly "
+                              "with the batch it is in)",
                   "device": "transformer models: cpu, cuda or cuda:N (default: a GPU when "
                             "there is one)"}
 
