@@ -455,11 +455,19 @@ def load(name_or_path: str | Path, overrides: list[str] | None = None) -> Pipeli
     if not model_dir.exists() and len(model_dir.parts) == 1:
         model_dir = bundled_dir("models") / model_dir  # a shipped model's name
     if model_dir.is_dir() and (model_dir / "config.json").is_file():
-        if overrides:
-            raise ConfigError("--set applies to pipeline files, not to model folders")
         from .stages.classify import classify_pipeline
 
-        return classify_pipeline(str(name_or_path))
+        # a model's runtime options: stages.classify.quantize=true, stages.classify.device
+        opts = {"quantize": False, "device": None}
+        got = apply_overrides({"stages": {"classify": dict(opts)}}, overrides or [])
+        extra = set(got) - {"stages"} or set(got["stages"]) - {"classify"} or \
+            set(got["stages"]["classify"]) - set(opts)
+        if extra:
+            raise ConfigError(f"{name_or_path}: a model folder takes the overrides "
+                              f"stages.classify.quantize and stages.classify.device; "
+                              f"{', '.join(sorted(extra))} is none of them (other options "
+                              f"belong in a pipeline file)")
+        return classify_pipeline(str(name_or_path), **got["stages"]["classify"])
     path = find_pipeline(name_or_path)
     cfg = read_toml(path)
     if overrides:

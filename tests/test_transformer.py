@@ -309,6 +309,23 @@ def test_a_tokenizer_that_reads_korean_as_unk_is_refused(finetuned, tmp_path):
         load_classifier(bad)
 
 
+def test_load_a_model_folder_quantized_from_python(finetuned):
+    # kotext.load(folder, overrides) refused every override: a model folder could not be
+    # quantized or put on a device from Python without writing a pipeline file
+    import kotext
+    from kotext.errors import ConfigError
+
+    out, _ = finetuned
+    nlp = kotext.load(str(out), ["stages.classify.quantize=true", "stages.classify.device=cpu"])
+    assert nlp.stages[-1].quantize and nlp.stages[-1].device == "cpu"
+    assert nlp("정말 최고").label in ("negative", "positive")
+    with pytest.raises(ConfigError, match="stages.classify.quantize and "
+                                          "stages.classify.device; batch_size is none"):
+        kotext.load(str(out), ["stages.classify.batch_size=4"])
+    with pytest.raises(ConfigError, match="apply to transformer models"):
+        kotext.load("sentiment-ko", ["stages.classify.quantize=true"])
+
+
 def test_cleaning_the_model_never_saw_is_refused(finetuned):
     # a pipeline file put clean.v1 before a transformer trained on raw text: its scores
     # changed (... became ..), and validate said ok
