@@ -553,3 +553,22 @@ def test_card_command_leaves_out_resume(monkeypatch):
 
     monkeypatch.setattr(sys, "argv", ["kotext", "train", "classifier", "--resume", "-o", "m x"])
     assert command_line() == "kotext train classifier -o 'm x'"
+
+
+def test_card_command_carries_its_config_file(monkeypatch, tmp_path):
+    # "--config train.toml" alone did not rebuild the model once the file was edited or gone
+    import subprocess
+    import sys
+
+    from kotext.training.card import command_line
+
+    toml = tmp_path / "train.toml"
+    toml.write_text('method = "transformer"\nepochs = 3\n', encoding="utf-8")
+    monkeypatch.setattr(sys, "argv", ["kotext", "train", "classifier", "--config", str(toml),
+                                      "-o", "m"])
+    cmd = command_line()
+    assert cmd.endswith(f"kotext train classifier --config {toml} -o m")
+    toml.unlink()  # the card's text writes the file again, as it was
+    script = cmd.rsplit("\n", 1)[0]
+    subprocess.run(["bash", "-c", script], check=True)
+    assert toml.read_text(encoding="utf-8") == 'method = "transformer"\nepochs = 3\n'

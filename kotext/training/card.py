@@ -12,8 +12,26 @@ def command_line(command: str | None = None) -> str:
     """The command a model card records: ``command`` when given, else this process's own
     ``kotext ...`` command line, shell-quoted, without ``--resume`` (rerun from nothing, the
     command rebuilds the same model; with it, it would look for a checkpoint)."""
-    return command or "kotext " + " ".join(shlex.quote(a) for a in sys.argv[1:]
-                                           if a != "--resume")
+    if command:
+        return command
+    args = [a for a in sys.argv[1:] if a != "--resume"]
+    line = "kotext " + " ".join(shlex.quote(a) for a in args)
+    # --config FILE.toml: the file goes into the card too (a heredoc that writes it), so the
+    # command still rebuilds the model when the file is edited or gone
+    for i, a in enumerate(args):
+        cfg = a[len("--config="):] if a.startswith("--config=") else \
+            args[i + 1] if a == "--config" and i + 1 < len(args) else None
+        if cfg:
+            try:
+                with open(cfg, encoding="utf-8") as f:
+                    text = f.read()
+            except OSError:
+                break
+            if "KOTEXT_CONFIG" not in text:
+                return (f"cat > {shlex.quote(cfg)} <<'KOTEXT_CONFIG'\n{text.rstrip()}\n"
+                        f"KOTEXT_CONFIG\n{line}")
+            break
+    return line
 
 
 def _metrics_table(rep: dict[str, Any] | None) -> str:
