@@ -501,3 +501,26 @@ def test_parquet_integer_past_64_bits_is_text_not_a_traceback(tmp_path, monkeypa
 def test_parquet_refuses_an_output_encoding(tmp_path):
     with pytest.raises(UsageError, match="parquet stores its text as UTF-8"):
         Writer(tmp_path / "o.parquet", None, COLS, encoding="utf-8-sig")
+
+
+def test_unwritable_character_messages_give_the_right_reason(tmp_path):
+    # ascii was told "has no emoji"; a file name's stray byte (a surrogate) was told to
+    # use utf-8, the encoding already in use
+    w = Writer(tmp_path / "a.csv", None, ["text"], encoding="ascii")
+    with pytest.raises(UsageError, match="'좋' .* cannot be written in ascii.*ascii has no Korean"):
+        w.write_rows([{"text": "좋다"}])
+    w.close(ok=False)
+    w = Writer(tmp_path / "u.csv", None, ["text"])
+    with pytest.raises(UsageError, match="not text where it was read .*UTF-8 locale"):
+        w.write_rows([{"text": "kdir/\udcec.txt"}])
+    w.close(ok=False)
+
+
+def test_source_names_are_read_as_utf8_whatever_the_locale():
+    import os
+
+    from kotext.io.readers import _path_text
+
+    name = os.fsdecode("kdir/리뷰.txt".encode("utf-8"))  # as the locale decoded it
+    assert _path_text(name) == "kdir/리뷰.txt"
+    assert _path_text(os.fsdecode("영화.txt".encode("cp949"))) == "영화.txt"

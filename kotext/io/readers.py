@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 import math
+import os
 import re
 import sys
 import warnings
@@ -103,6 +104,23 @@ def _clean_value(v: Any) -> Any:
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
+
+
+def _path_text(path: Path | str) -> str:
+    """A file's name as text for the source column: its bytes read as UTF-8 (or CP949)
+    whatever the locale (under LC_ALL=ko_KR.euckr, UTF-8 names came out garbled, or as
+    surrogates that no output could write)."""
+    s = str(path)
+    try:
+        raw = os.fsencode(s)
+    except UnicodeError:
+        return s
+    for enc in ("utf-8", "cp949"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", "replace")
 
 
 def _with_source(name: str, row: dict, key: str = "source") -> dict:
@@ -270,6 +288,7 @@ class Source:
             yield from self._rows_parquet(path, add_source)
             return
         name, enc, f = self._text_stream(path)
+        label = _path_text(name) if add_source else name
         try:
             lines = f
             quoting = self.quoting
@@ -292,7 +311,7 @@ class Source:
             else:
                 rows = self._rows_jsonl(f, name)
             for row in rows:
-                yield _with_source(name, row, self._source_key) if add_source else row
+                yield _with_source(label, row, self._source_key) if add_source else row
         except UnicodeDecodeError as e:
             raise decode_error(name, enc, e) from None
         finally:
@@ -454,6 +473,7 @@ class Source:
         import pyarrow as pa
 
         pf = _parquet_file(path)
+        label = _path_text(path)
         binary = {f.name for f in pf.schema_arrow
                   if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)}
         for f in pf.schema_arrow:  # for a parquet output: the input's own column types
@@ -468,7 +488,7 @@ class Source:
                             row[k] = row[k].decode("utf-8")
                         except UnicodeDecodeError:
                             pass  # not text: kept as bytes (an error if it is the text)
-                yield _with_source(str(path), row, self._source_key) if add_source else row
+                yield _with_source(label, row, self._source_key) if add_source else row
 
     def _rows_dataset(self) -> Iterator[dict]:
         ds = self._load_dataset()

@@ -359,10 +359,19 @@ class Writer:
                 f"{where} cannot be written to standard output, which is {e.encoding} (the "
                 f"terminal's or the console's encoding): write to a file with -o FILE (UTF-8), "
                 f"or set PYTHONUTF8=1 so that Python prints UTF-8.")
+        if bad is not None and 0xD800 <= ord(bad) <= 0xDFFF:  # no character: a stray byte
+            return UsageError(
+                f"{where} is a byte that was not text where it was read (a file name in a "
+                f"locale that is not UTF-8?): run with a UTF-8 locale, e.g. "
+                f"LC_ALL=C.UTF-8 or PYTHONUTF8=1")
+        if codecs.lookup(self.encoding).name in ("cp949", "euc_kr"):
+            why = f"{self.encoding} has no emoji and lacks some rarer characters"
+        else:
+            why = f"{self.encoding} has no Korean" if bad is not None and \
+                "\uac00" <= bad <= "\ud7a3" else f"{self.encoding} lacks it"
         return UsageError(
             f"{where} cannot be written in {self.encoding}. Use --output-encoding utf-8-sig "
-            f"(Excel opens it as Korean too) or utf-8: {self.encoding} has no emoji and "
-            f"lacks some rarer characters.")
+            f"(Excel opens it as Korean too) or utf-8: {why}.")
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if self.fmt == "csv":
