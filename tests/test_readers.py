@@ -137,7 +137,7 @@ def test_jsonl_text_field_nulls_and_bad_lines(write):
     assert [r.get("id") for r in out] == [1, 2, None, None, 5]
     assert out[0]["meta"] == {"x": 1}
     assert out[1]["body"] is None and text_of(out[1]["body"]) == ""
-    assert out[2][ERROR_KEY].startswith("line 4: not valid JSON")
+    assert out[2][ERROR_KEY] == "line 4: not valid JSON (Expecting value at column 1)"
     assert out[3][ERROR_KEY] == "line 5: expected a JSON object, got list"
 
 

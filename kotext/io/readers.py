@@ -460,7 +460,7 @@ class Source:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                yield {ERROR_KEY: f"line {i}: not valid JSON ({e.msg})"}
+                yield {ERROR_KEY: f"line {i}: not valid JSON ({e.msg} at column {e.colno})"}
                 continue
             if _SURROGATE_ESCAPE.search(line):
                 obj = _no_lone_surrogates(obj)
