@@ -339,6 +339,10 @@ def test_binary_junk(write):
     junk = bytes(range(256)) * 8
     with pytest.raises(InputError, match="binary data"):
         rows(write("junk.txt", junk))
+    # a text with a stray NUL is told so, and where (it was told to try UTF-16)
+    stray = "첫 줄\n둘째 줄\n".encode() * 50 + "좋은\x00영화\n".encode()
+    with pytest.raises(InputError, match=r"1 NUL byte\(s\) \(the first on line 101\).*tr -d"):
+        rows(write("nul.txt", stray))
     with pytest.raises(InputError, match="not a readable parquet file"):
         rows(write("junk.parquet", junk))
 

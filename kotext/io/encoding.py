@@ -32,6 +32,14 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
+        nuls = head.count(b"\x00")
+        if nuls * 100 <= len(head) and _utf8_prefix_ok(head.replace(b"\x00", b"")):
+            # text with a stray NUL: the UTF-16 advice was the wrong fix
+            line = head[: head.index(b"\x00")].count(b"\n") + 1
+            raise InputError(
+                f"{name}: a text file with {nuls} NUL byte(s) (the first on line {line}), "
+                f"which text cannot hold. Remove them, e.g. tr -d '\\000' < {name} > "
+                f"clean.txt, and run on the result")
         raise InputError(
             f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
             "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16."
@@ -91,11 +99,14 @@ class PrefixedStream(io.RawIOBase):
 
 
 def decode_error(name: str, encoding: str, err: UnicodeDecodeError) -> InputError:
-    other = "utf-8" if encoding.replace("-", "").lower() in ("cp949", "euckr") else "cp949"
+    korean = encoding.replace("-", "").lower() in ("cp949", "euckr")
+    other = "utf-8" if korean else "cp949"
+    why = "" if korean else " (CP949 is what Excel writes for Korean)"
     return InputError(
         f"{name}: bytes that are not valid {encoding} ({err.reason}) after the start of the "
-        f"file. Pass --encoding {other} (CP949 is what Excel writes for Korean), or fix the file."
-    )
+        f"file. Pass --encoding {other}{why}; if that fails too, the file mixes encodings "
+        f"(files joined together?): convert each part to UTF-8 first (iconv -f cp949 "
+        f"-t utf-8).")
 
 
 def read_text_file(path, what: str = "file") -> str:
