@@ -1241,8 +1241,8 @@ def _one_doc_per_file(io: dict[str, Any], per_line: bool) -> None:
 @click.option("--max-input-tokens", default=None, type=click.IntRange(8), metavar="N",
               help="abstractive: chunk size (default: the model's input limit); longer "
                    "texts are summarized chunk by chunk, then again.")
-@click.option("--device", default="cpu", show_default=True,
-              help="abstractive: cpu, cuda, cuda:1, mps.")
+@click.option("--device", default=None,
+              help="abstractive: cpu, cuda, cuda:1, mps (default: a GPU when there is one).")
 def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
               position_decay, mmr, units, model, num_beams, max_length, min_length,
               no_repeat_ngram_size, max_input_tokens, device, **io: Any) -> None:
@@ -1480,7 +1480,8 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N pairs.")
 @click.option("--encoding", default=None, metavar="ENC", help="Input encoding.")
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, mps.")
+@click.option("--device", default=None,
+              help="cpu, cuda, cuda:1, mps (default: a GPU when there is one).")
 def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, eval_file,
                          epochs, lr, batch_size, max_steps, max_source_length,
                          max_target_length, seed, limit, encoding, device) -> None:

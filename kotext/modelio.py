@@ -181,6 +181,8 @@ class ModelWriter:
                                      encoding="utf-8")
 
     def write_text(self, name: str, text: str) -> None:
+        if name.endswith((".md", ".txt")) and not text.endswith("\n"):
+            text += "\n"  # a text file ends its last line
         (self.tmp / name).write_text(text, encoding="utf-8")
 
     def write_arrays(self, name: str, arrays: dict[str, Any]) -> None:

@@ -238,7 +238,7 @@ class KeywordExtractor(Stage):
 
 
 # -- abstractive ---------------------------------------------------------------------------
-def load_seq2seq(model: str, device: str = "cpu"):
+def load_seq2seq(model: str, device: str | None = None):
     """(tokenizer, model) from a local folder (safetensors weights) or a Hub name.
 
     Never runs remote code. A Hub name needs the network (or the Hub cache); offline, the
@@ -302,7 +302,9 @@ def load_seq2seq(model: str, device: str = "cpu"):
     if not getattr(mdl.config, "is_encoder_decoder", False):
         raise ModelError(f"{model}: {type(mdl).__name__} is not an encoder-decoder (seq2seq) "
                          "model; use a summarization model such as BART or T5")
-    mdl.to(device)
+    from ..transformer.infer import pick_device
+
+    mdl.to(pick_device(device))  # None: a GPU when there is one, as for classifiers
     mdl.eval()
     return tok, mdl
 
@@ -417,13 +419,13 @@ class AbstractiveSummarizer(Stage):
         "length_penalty": "> 1 favours longer summaries in beam search.",
         "max_input_tokens": "Chunk size; default: the model's input limit.",
         "batch_size": "Texts (or chunks) generated at once.",
-        "device": "cpu, cuda, cuda:1, mps.",
+        "device": "cpu, cuda, cuda:1, mps (default: a GPU when there is one).",
     }
 
     def __init__(self, model: str = "gogamza/kobart-summarization", num_beams: int = 4,
                  max_length: int = 128, min_length: int = 0, no_repeat_ngram_size: int = 3,
                  length_penalty: float = 1.0, max_input_tokens: int | None = None,
-                 batch_size: int = 4, device: str = "cpu"):
+                 batch_size: int = 4, device: str | None = None):
         self.model = model
         self.num_beams = num_beams
         self.max_length = max_length

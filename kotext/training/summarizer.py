@@ -72,7 +72,7 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
                      model: str, epochs: float = 3.0, lr: float = 5e-5, batch_size: int = 4,
                      max_source_length: int = 512, max_target_length: int = 128,
                      max_steps: int | None = None, weight_decay: float = 0.01,
-                     warmup_ratio: float = 0.0, seed: int = 0, device: str = "cpu",
+                     warmup_ratio: float = 0.0, seed: int = 0, device: str | None = None,
                      eval_pairs: Sequence[tuple[str, str]] | None = None,
                      log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Fine-tune ``model`` (a folder or Hub name) and save it to ``output``.
@@ -93,6 +93,7 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     np.random.seed(seed)
     torch.manual_seed(seed)
     tok, mdl = load_seq2seq(model, device)
+    device = next(mdl.parameters()).device  # where load_seq2seq put it
     mdl.train()
     # no longer than the model's positions (a 256-position model crashed in the embedding
     # lookup with the default 512)
