@@ -83,6 +83,19 @@ def test_tsv_quoted_as_csv_is_read_so(write):
     p = write("r.tsv", 'id\tdocument\n1\t좋다\n2\t"a\tb"\t\n')
     out = rows(p)
     assert "--quoting minimal" in out[1][ERROR_KEY]
+    # pandas quotes a cell holding quotes: read so
+    p = write("p.tsv", 'id\tdocument\n1\t"""최고"" 였다"\n2\t보통\n')
+    with pytest.warns(KotextWarning, match="--quoting minimal"):
+        assert [r["document"] for r in rows(p)] == ['"최고" 였다', "보통"]
+    # NSMC-style: a review opens a quote that a later one closes, beside a ragged row.
+    # Read as CSV these merged three rows into one (row 2 took row 4's label): a quote
+    # across lines is no evidence, and rows stay as they are
+    p = write("m.tsv", 'id\tdocument\tlabel\n1\t좋다\t1\n2\t" 파리의 연인 , 이상이다\t1\n'
+                       '3\t라벨이 빠진 줄\n4\t우리 나라 해병대가 이정도 수준? --"\t0\n'
+                       '5\t"좋은 ""영화"""\t1\n')
+    out = rows(p)
+    assert [r["id"] for r in out] == ["1", "2", "3", "4", "5"]
+    assert out[1]["label"] == "1" and ERROR_KEY in out[2] and out[3]["label"] == "0"
 
 
 def test_tsv_quotes_are_text(write):

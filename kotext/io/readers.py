@@ -156,26 +156,40 @@ def text_of(value: Any) -> str:
     return nfc(str(value))
 
 
-def _quoted_tsv(lines: list[str]) -> bool:
-    """Whether a TSV's first lines are quoted as in CSV: read with quotes as text (how
-    NSMC-style files must be read) some rows are ragged, read as CSV none is."""
-    if not any('"' in line for line in lines):
-        return False
+# a fully quoted TSV cell with a doubled quote inside ("""최고"" 였다"), as CSV writers quote
+_DOUBLED_QUOTES = re.compile(r'(?:^|\t)"(?:[^"\t\r\n]|"")*""(?:[^"\t\r\n]|"")*"(?=\t|\r?\n?$)')
 
-    def widths(**kw) -> tuple[list[int], bool]:
-        out: list[int] = []
-        reader = csv.reader(lines, delimiter="\t", strict=True, **kw)
+
+def _quoted_tsv(lines: list[str], width: int) -> bool:
+    """Whether a TSV is quoted as in CSV (as kotext, pandas and Excel write a cell with a
+    tab, a quote or a line break), judged on single lines only: one whose quoted cell holds
+    a tab (ragged read with quotes as text, ``width`` cells read as CSV), or a fully quoted
+    cell with doubled quotes. A quote opened on one line and closed on another is no
+    evidence: NSMC reviews open quotes they never close, and reading those as CSV merged
+    rows."""
+    evidence = False
+    for line in lines:
+        if '"' not in line:
+            continue
         try:
-            out.extend(len(row) for row in reader if row)
-        except csv.Error:  # as CSV: fine only at the end (the head cut inside a cell)
-            return out, reader.line_num >= len(lines)
-        return out, True
-
-    plain, _ = widths(quoting=csv.QUOTE_NONE)
-    if len(set(plain)) <= 1:
+            cells = next(csv.reader([line], delimiter="\t", strict=True))
+        except (csv.Error, StopIteration):
+            continue  # a quote this line does not close: no evidence either way
+        if len(cells) == width and (line.rstrip("\r\n").count("\t") != width - 1
+                                    or _DOUBLED_QUOTES.search(line)):
+            evidence = True
+            break
+    if not evidence:
         return False
-    quoted, ok = widths()
-    return ok and len(quoted) > 1 and set(quoted) == {plain[0]}
+    # and the lines read as CSV must make whole rows of the header's width (a review that
+    # opens a quote and never closes it swallows rows, or fails: then quotes are text)
+    # (a cell spanning lines with tabs inside is rows swallowed: "...\t1\n3\t...")
+    reader = csv.reader(lines, delimiter="\t", strict=True)
+    try:
+        return all(len(row) == width and not any("\n" in c and "\t" in c for c in row)
+                   for row in reader if row)
+    except csv.Error:  # fine only where the head was cut inside a cell
+        return reader.line_num >= len(lines)
 
 
 class Source:
@@ -350,10 +364,12 @@ class Source:
             lines = itertools.chain([first], lines)
         if auto and quoting == "none" and kw["delimiter"] == "\t":
             head = list(itertools.islice(lines, 2000))
-            if _quoted_tsv(head):
+            width = next(csv.reader([head[0]], delimiter="\t", quoting=csv.QUOTE_NONE),
+                         [""]) if head else [""]
+            if _quoted_tsv(head[1:], len(width)):
                 quoting = "minimal"
                 warnings.warn(f"{name}: read with --quoting minimal: its cells are quoted as "
-                              f"in CSV (a cell holding a tab or a line break, as kotext, "
+                              f"in CSV (a cell holding a tab, a quote or a line break, as "
                               f"pandas and Excel write TSV); pass --quoting none to read "
                               f"quotes as text", KotextWarning, stacklevel=2)
             lines = itertools.chain(head, lines)

@@ -71,6 +71,12 @@ def pick_device(device: str | None):
         raise UsageError(f"--device {device!r}: {e}; use cpu, cuda or cuda:N") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise UsageError(f"--device {device}: no CUDA GPU is available here; use --device cpu")
+    mps = getattr(torch.backends, "mps", None)
+    if dev.type == "mps" and not (mps is not None and mps.is_available()):
+        raise UsageError(f"--device {device}: no Apple GPU (MPS) is available here; use "
+                         f"--device cpu")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise UsageError(f"--device {device}: use cpu, cuda, cuda:N or mps")
     return dev
 
 
@@ -85,13 +91,20 @@ def load_sequence_classifier(folder: Path, num_labels: int | None = None):
                          f"incomplete{extra}")
     try:
         with quiet_transformers():
-            model = AutoModelForSequenceClassification.from_pretrained(
+            model, info = AutoModelForSequenceClassification.from_pretrained(
                 str(folder), local_files_only=True, use_safetensors=True,
-                trust_remote_code=False)
+                trust_remote_code=False, output_loading_info=True)
     except Exception as e:  # noqa: BLE001 - a damaged file, a truncated copy, a wrong config
         raise ModelError(f"{folder}: cannot load the model ({type(e).__name__}: "
                          f"{(str(e).splitlines() or [''])[0][:300]}); the folder is damaged "
                          f"or incomplete: copy it again or retrain") from None
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:  # transformers fills them with random numbers: labels that change each run
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise ModelError(f"{folder}: model.safetensors lacks {', '.join(missing[:3])}{more}, "
+                         f"which would be random (a folder without its classification head "
+                         f"gives labels that change from run to run); the folder is "
+                         f"incomplete: copy it again or fine-tune it")
     if num_labels is not None and model.config.num_labels != num_labels:
         raise ModelError(f"{folder}: the model has {model.config.num_labels} outputs but "
                          f"{num_labels} labels are listed; the folder mixes files of "
