@@ -83,11 +83,12 @@ _ONE_LINE = {c: " " for c in [*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85
 
 
 def _tsv_cell(v: Any) -> str:
-    """A TSV cell as it is, as kotext and NSMC-style files read TSV (quotes are text); only
-    a cell holding a tab or a line break, which cannot be written bare, is quoted as in CSV
-    (pandas and Excel read that; kotext with --quoting minimal)."""
+    """A TSV cell as it is, as NSMC-style files are read (quotes inside are text); a cell
+    holding a tab or a line break, which cannot be written bare, or starting with a quote,
+    which CSV quoting would take for its own, is quoted as in CSV: pandas and Excel read
+    that, and so does kotext (it reads a TSV so quoted as CSV)."""
     s = v if isinstance(v, str) else str(_cell(v))
-    if "\t" in s or "\n" in s or "\r" in s:
+    if "\t" in s or "\n" in s or "\r" in s or s.startswith('"'):
         return '"' + s.replace('"', '""') + '"'
     return s
 
