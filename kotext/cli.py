@@ -34,6 +34,13 @@ class KotextGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         warnings.showwarning = _show_warning
         _RUN.update(part=None, resumable=False)
+        args = sys.argv[1:]
+        if sys.stdout is None and args and not any(
+                a in ("-o", "--output", "-h", "--help") or a.startswith(("--output=", "--json"))
+                for a in args):  # `kotext ... >&-`: results would vanish with exit 0
+            click.echo("kotext: error: standard output is closed: pass -o FILE to write the "
+                       "results", err=True)
+            sys.exit(2)
         try:
             return super().invoke(ctx)
         except KotextError as e:
@@ -1112,50 +1119,56 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
     import os
 
     from .io.readers import read
+    from .io.writers import _stdout_in
     from .runner import doc_of
 
     if io.get("resume"):
         raise UsageError("--resume works with csv, tsv and jsonl output (-o FILE.csv); text "
                          "output is a block of lines per document")
+    src = read(io["input"], text_column=io["text_column"], encoding=io["encoding"],
+               input_format=io["input_format"], whole_file=io["whole_file"],
+               quoting=io["quoting"], split=io["split"])
     out = io.get("output")
     path = Path(out) if out not in (None, "-") else None
     if path is not None and path.is_dir():
         raise UsageError(f"-o {path} is a folder: give a file name, e.g. -o {path / 'out.txt'}")
-    if path is not None and Path(io["input"]).is_file() and \
-            Path(io["input"]).resolve() == path.resolve():
-        _not_an_input(out, {"input": [[str(path.resolve()), 0]]})
+    # any input file, also one of a folder or a glob (that article was replaced)
+    _not_an_input(out, {"input": [[str(Path(p).resolve()), 0] for p in src.files]})
+    enc = io.get("output_encoding") or "utf-8"
     device = path is not None and (path.as_posix().startswith("/dev/") or path.is_fifo())
     part = path if device or path is None else path.with_name(path.name + ".part")
-    f = None
     if part is not None:
         part.parent.mkdir(parents=True, exist_ok=True)
-        f = open(part, "w", encoding=io.get("output_encoding") or "utf-8", newline="")
+        f = open(part, "w", encoding=enc, newline="")
+    else:
+        f = _stdout_in(enc)  # --output-encoding also on stdout, as the other commands
 
     def echo(line: str) -> None:
-        if f is None:
-            click.echo(line)
-        else:
+        try:
             f.write(line + "\n")
+        except UnicodeEncodeError as e:
+            bad = e.object[e.start:e.end]
+            raise UsageError(f"{bad!r} (U+{ord(bad[0]):04X}) cannot be written in {enc}. "
+                             f"Use --output-encoding utf-8 (the default) or utf-8-sig") \
+                from None
 
     try:
-        _print_blocks(nlp, io, show, echo, read, doc_of)
+        _print_blocks(nlp, io, show, echo, src, doc_of)
     except BaseException:
-        if f is not None:
+        if part is not None:
             f.close()
             if part != path:
                 part.unlink(missing_ok=True)
         raise
-    if f is not None:
+    if part is not None:
         f.close()
         if part != path:
             os.replace(part, path)
+    else:
+        f.flush()
 
 
-def _print_blocks(nlp, io: dict[str, Any], show, echo, read, doc_of) -> None:
-    src = read(io["input"], text_column=io["text_column"], encoding=io["encoding"],
-               input_format=io["input_format"], whole_file=io["whole_file"],
-               quoting=io["quoting"], split=io["split"])
-
+def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
     def docs():
         for row in src:
             yield doc_of(row, src.text_key)

@@ -496,3 +496,16 @@ def test_colours_only_on_a_terminal_that_takes_them(monkeypatch):
     monkeypatch.delenv("NO_COLOR")
     monkeypatch.setenv("TERM", "dumb")
     assert not _use_color(None)
+
+
+def test_every_command_refuses_a_closed_stdout(write):
+    # summarize, keywords, evaluate and explain printed into nothing and exited 0
+    import shlex
+    import subprocess
+    import sys
+
+    f = write("a.txt", "인공지능 기술이 발전한다.\n")
+    for cmd in (["keywords", str(f)], ["explain", "좋은 영화"]):
+        line = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "kotext", *cmd])
+        r = subprocess.run(["bash", "-c", line + " >&-"], capture_output=True, text=True)
+        assert r.returncode == 2 and "standard output is closed: pass -o FILE" in r.stderr
