@@ -239,7 +239,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                          ".csv, .tsv, .jsonl or .parquet (-o FILE or --format)")
     if writer.path is not None:
         _RUN.update(part=writer.part, resumable=writer.fmt != "parquet")
-    resumed = writer.rows_done
+    writer.error_key = names["error"]
+    resumed, failed_before = writer.rows_done, writer.failed_before
     if resume and not resumed and writer.path is not None:
         click.echo(f"kotext: note: --resume: no interrupted run to go on from ({writer.part} "
                    f"with its checkpoint); running from the start", err=True)
@@ -256,10 +257,11 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         click.echo(f"kotext: note: {stats.extra_rows} row(s) hold fields first seen after the "
                    f"rows the columns were read from ({names_}); a {writer.fmt} table has no "
                    f"column for them: write .jsonl to keep them", err=True)
-    if sys.stderr.isatty() or stats.failed:
-        rows = (f"{resumed + stats.rows} rows ({resumed} from the interrupted run; "
-                f"{stats.rows} now, {stats.failed} of them failed)" if resumed
-                else f"{stats.rows} rows, {stats.failed} failed")
+    failed = stats.failed + failed_before  # a resumed file's failed rows count too
+    if sys.stderr.isatty() or failed:
+        rows = (f"{resumed + stats.rows} rows ({resumed} from the interrupted run, "
+                f"{failed_before} of them failed; {stats.rows} now, {stats.failed} of them "
+                f"failed)" if resumed else f"{stats.rows} rows, {stats.failed} failed")
         click.echo(f"{rows}, {stats.seconds:.1f} s ({stats.rate:,.0f} docs/s){where}",
                    err=True)
         for e in stats.errors:
@@ -267,7 +269,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         if stats.failed > len(stats.errors):
             click.echo(f"  ... see the error column for the other "
                        f"{stats.failed - len(stats.errors)}", err=True)
-    if stats.failed and on_error == "fail":
+    if failed and on_error == "fail":
         click.echo("  (each failing row keeps its place, with the reason in its error column; "
                    "--on-error skip accepts them and exits 0)", err=True)
         sys.exit(1)

@@ -530,3 +530,18 @@ def test_source_names_are_read_as_utf8_whatever_the_locale():
     name = os.fsdecode("kdir/리뷰.txt".encode("utf-8"))  # as the locale decoded it
     assert _path_text(name) == "kdir/리뷰.txt"
     assert _path_text(os.fsdecode("영화.txt".encode("cp949"))) == "영화.txt"
+
+
+def test_failed_rows_are_counted_across_a_resume(tmp_path):
+    # a resumed run exited 0 and said "0 failed" with a failed row from before in the file
+    p = tmp_path / "o.csv"
+    w = Writer(p, None, COLS)
+    w.error_key = "error"
+    w.write_rows([{"id": "1", "error": None}, {"id": "2", "error": "classify: empty text"}])
+    w.close(ok=False)
+    w = Writer(p, None, COLS, resume=True)
+    assert w.rows_done == 2 and w.failed_before == 1
+    w.error_key = "error"
+    w.write_rows([{"id": "3", "error": "boom"}])
+    assert w.failed_done == 2
+    w.close()

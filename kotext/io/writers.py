@@ -223,6 +223,8 @@ class Writer:
         self.source = source  # what the rows come from (JSON); --resume checks it is the same
         self.arrow_types = arrow_types if arrow_types is not None else {}
         self.column_types = column_types or {}  # new columns: "double", "list<int64>"...
+        self.error_key: str | None = None  # the error column, to count failed rows
+        self.failed_before = self.failed_done = 0  # failed rows (before a --resume; all)
         self.text_key = text_key
         self.line_format = line_format  # text format: row -> line (default: row[text_key])
         self.rows_done = 0
@@ -300,6 +302,7 @@ class Writer:
                     f"--output-encoding {state['encoding']}, or delete it (and "
                     f"{self.ckpt.name}) to start over")
             self.rows_done = int(state["rows"])
+            self.failed_before = self.failed_done = int(state.get("failed", 0))
             if self.part.stat().st_size < int(state["bytes"]):
                 raise UsageError(
                     f"--resume: {self.part} is shorter than its checkpoint says (was it "
@@ -339,6 +342,9 @@ class Writer:
             self._f.write("\t".join(map(_tsv_cell, self.columns)) + "\n")
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:
+        if self.error_key is not None:  # failed rows in the file, kept over a --resume
+            key = self.error_key
+            self.failed_done += sum(1 for r in rows if r.get(key))
         try:
             self._write(rows)
         except UnicodeEncodeError as e:
@@ -474,7 +480,8 @@ class Writer:
             return
         self._f.flush()
         os.fsync(self._f.fileno())
-        state = {"rows": self.rows_done, "bytes": self._end, "columns": self.columns,
+        state = {"rows": self.rows_done, "failed": self.failed_done, "bytes": self._end,
+                 "columns": self.columns,
                  "format": self.fmt, "source": self.source, "encoding": self.encoding}
         tmp = self.ckpt.with_name(self.ckpt.name + ".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
