@@ -64,6 +64,11 @@ def test_excel_sep_line_and_semicolon_csv(write):
         out = rows(p)
     assert out == [{"id": "007", "review": "영화가 재밌어요"},
                    {"id": "008", "review": "최악; 돈 아까움"}]
+    # a one-column file whose header holds a ';': its lines do not all have as many cells,
+    # so it stays one column (it was cut at every ';')
+    p = write("one.csv", 'comment; 자유 의견\n배우 연기 최고; 스토리 별로\n"좋았다, 또 보고 싶다"\n')
+    assert [r["comment; 자유 의견"] for r in rows(p)] == ["배우 연기 최고; 스토리 별로",
+                                                        "좋았다, 또 보고 싶다"]
     # a comma in the header: a comma-separated file whose text has semicolons
     p = write("c.csv", "id,review\n1,좋다; 정말\n")
     assert rows(p) == [{"id": "1", "review": "좋다; 정말"}]
@@ -356,6 +361,9 @@ def test_binary_junk(write):
     stray = "첫 줄\n둘째 줄\n".encode() * 50 + "좋은\x00영화\n".encode()
     with pytest.raises(InputError, match=r"1 NUL byte\(s\) \(the first on line 101\).*tr -d"):
         rows(write("nul.txt", stray))
+    # a small file too (it was "binary data ... try UTF-16"), and the advice keeps a CSV a CSV
+    with pytest.raises(InputError, match=r"on line 2\).*> clean\.csv"):
+        rows(write("n.csv", "id,text\n1,별로\x00다\n".encode()))
     with pytest.raises(InputError, match="not a readable parquet file"):
         rows(write("junk.parquet", junk))
 

@@ -507,6 +507,13 @@ def test_parquet_integer_past_64_bits_is_text_not_a_traceback(tmp_path, monkeypa
 def test_parquet_refuses_an_output_encoding(tmp_path):
     with pytest.raises(UsageError, match="parquet stores its text as UTF-8"):
         Writer(tmp_path / "o.parquet", None, COLS, encoding="utf-8-sig")
+    # UTF-8 by another name is UTF-8 (it was refused "... as UTF-8")
+    Writer(tmp_path / "o.parquet", None, COLS, encoding="UTF8").close()
+    # and a resume in CP949 spelt otherwise is the same encoding
+    w = Writer(tmp_path / "o.csv", None, COLS, encoding="cp949")
+    w.write_rows(ROWS[:1])
+    w.close(ok=False)
+    Writer(tmp_path / "o.csv", None, COLS, encoding="CP949", resume=True).close()
 
 
 def test_unwritable_character_messages_give_the_right_reason(tmp_path):

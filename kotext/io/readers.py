@@ -357,10 +357,22 @@ class Source:
             skipped += 1
         else:
             if fmt == "csv" and ";" in first and not any(c in first for c in ",\t"):
-                kw["delimiter"] = ";"
-                warnings.warn(f"{name}: read as semicolon-separated (its header has ';' and "
-                              f"no ','), as Excel writes CSV in many European locales",
-                              KotextWarning, stacklevel=2)
+                # semicolon-separated only if the next lines have as many cells (a one-column
+                # file whose header holds a ';' was cut at every ';')
+                peek = list(itertools.islice(lines, 20))
+                width = len(next(csv.reader([first], delimiter=";")))
+                try:
+                    same = all(len(r) == width for r in
+                               csv.reader([first, *peek], delimiter=";", strict=True) if r)
+                except csv.Error:
+                    same = False
+                if same:
+                    kw["delimiter"] = ";"
+                    warnings.warn(f"{name}: read as semicolon-separated (its lines have ';' "
+                                  f"and no ','), as Excel writes CSV in many European "
+                                  f"locales; to read it comma-separated, add a first line "
+                                  f"sep=,", KotextWarning, stacklevel=2)
+                lines = itertools.chain(peek, lines)
             lines = itertools.chain([first], lines)
         if auto and quoting == "none" and kw["delimiter"] == "\t":
             head = list(itertools.islice(lines, 2000))
@@ -476,7 +488,8 @@ class Source:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                yield {ERROR_KEY: f"line {i}: not valid JSON ({e.msg} at column {e.colno})"}
+                msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg  # "...character at"
+                yield {ERROR_KEY: f"line {i}: not valid JSON ({msg} at column {e.colno})"}
                 continue
             if _SURROGATE_ESCAPE.search(line):
                 obj = _no_lone_surrogates(obj)

@@ -68,6 +68,14 @@ def _out_format(path: Path | None) -> str:
     return "text" if fmt == "txt" else fmt
 
 
+def _codec(encoding: str) -> str:
+    """An encoding's one name (CP949 and cp949, UTF-8-SIG and utf-8-sig)."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+
+
 def _fits(pa, v: Any, typ) -> bool:
     try:
         pa.array([v], type=typ)
@@ -208,6 +216,11 @@ class Writer:
             raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
         self.columns = columns
+        try:  # UTF-8, utf8, UTF-8-SIG: one name each
+            name = codecs.lookup(encoding).name
+            encoding = name if name in ("utf-8", "utf-8-sig") else encoding
+        except LookupError:
+            pass  # named below
         if fmt == "parquet" and encoding != "utf-8":
             raise UsageError(f"--output-encoding {encoding}: parquet stores its text as UTF-8 "
                              f"whatever is asked; leave --output-encoding out, or write .csv")
@@ -295,7 +308,7 @@ class Writer:
                     f"{_what_changed(state['source'], self.source)}; resuming would mix the "
                     f"two. Delete it (and {self.ckpt.name}) to start over"
                 )
-            if state.get("encoding", self.encoding) != self.encoding:
+            if _codec(state.get("encoding", self.encoding)) != _codec(self.encoding):
                 raise UsageError(
                     f"--resume: {self.part} was written in {state['encoding']}, and this run "
                     f"asks for {self.encoding}; one file cannot hold both. Resume with "
