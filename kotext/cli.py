@@ -458,7 +458,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
                          "a .txt file is already read one document per line")
     _load_models(nlp)
     # a pipeline that ends in a classifier prints the classify table as text output
-    table = _table_for(io) if {"label", "scores"} <= nlp.assigns and not \
+    table = _table_for(io, nlp) if {"label", "scores"} <= nlp.assigns and not \
         {"summary", "keywords", "vector"} & nlp.assigns else None
     run_job(nlp, desc=str(pipeline_file), sentences=with_sentences, token_format=token_format,
             line_format=table, **io)
@@ -611,22 +611,28 @@ def _fit(text: str, columns: int) -> str:
     return text
 
 
-def _table_line(names: dict[str, str], text_key: str, cut: bool = True):
+def _table_line(names: dict[str, str], text_key: str, cut: bool = True,
+                labels: tuple[str, ...] = ()):
     """A row of the classify table. On a terminal the text is cut to the window's width
-    (a 100,000-character review is one line, not a screenful); piped or in a file, whole."""
+    (a 100,000-character review is one line, not a screenful); piped or in a file, whole.
+    The label column is as wide as the model's widest label, in terminal cells (Hangul
+    takes two: 부정적인리뷰 pushed its row's score out of line)."""
     import shutil
 
+    from .evaluate.classification import _cells, _left
+
     label, score, error = names["label"], names["score"], names["error"]
+    width = max([9, *(_cells(str(x)) for x in labels)])
     tty = sys.stdout is not None and sys.stdout.isatty()
-    room = shutil.get_terminal_size().columns - 18 if cut and tty else None
+    room = shutil.get_terminal_size().columns - width - 9 if cut and tty else None
 
     def line(row: dict) -> str:
         text = str(row.get(text_key) or "")
         if room is not None:
             text = _fit(" ".join(text.split()), max(room, 20))
         if row.get(error):
-            return f"{'ERROR':<9} {'':>6}  {text}   [{row[error]}]"
-        return f"{str(row.get(label)):<9} {float(row.get(score) or 0):6.3f}  {text}"
+            return f"{_left('ERROR', width)} {'':>6}  {text}   [{row[error]}]"
+        return f"{_left(str(row.get(label)), width)} {float(row.get(score) or 0):6.3f}  {text}"
 
     return line
 
@@ -659,7 +665,7 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
 
     nlp = classify_pipeline(model, quantize=quantize, device=device)
     _load_models(nlp)
-    run_job(nlp, desc="classify", fields=["label", "scores"], line_format=_table_for(io),
+    run_job(nlp, desc="classify", fields=["label", "scores"], line_format=_table_for(io, nlp),
             **io)
 
 
@@ -682,7 +688,7 @@ def _use_color(flag: bool | None) -> bool:
                 not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb")
 
 
-def _table_for(io: dict[str, Any]):
+def _table_for(io: dict[str, Any], nlp=None):
     """The classify table's line format where the output is text (stdout, a .txt file),
     else None. In a .txt file too (it held the label alone, and a failed row was a blank
     line), never cut to the window's width there."""
@@ -690,7 +696,8 @@ def _table_for(io: dict[str, Any]):
     text_out = io.get("out_format") == "text" or (
         io.get("out_format") is None and
         (out in (None, "-") or Path(out).suffix.lower() in ("", ".txt", ".text")))
-    return partial(_table_line, cut=out in (None, "-")) if text_out else None
+    labels = tuple(getattr(nlp.stages[-1], "labels", ())) if nlp is not None else ()
+    return partial(_table_line, cut=out in (None, "-"), labels=labels) if text_out else None
 
 
 @main.group(context_settings=CONTEXT)

@@ -121,7 +121,7 @@ def to_html(ex: Explanation, n: int = 5) -> str:
         out.append(html.escape(text[pos:start]))
         v = sum(s[label] for _, s in members) / scale
         rgb = "46,160,67" if v > 0 else "215,58,73"
-        tip = "; ".join(f"{t.form}/{t.tag}: " + ", ".join(f"{lab} {x:+.3f}"
+        tip = "; ".join(f"{t.form}/{t.tag}: " + ", ".join(f"{lab} {_fmt(x)}"
                                                           for lab, x in s.items())
                         for t, s in members)
         out.append(f'<span style="background:rgba({rgb},{min(abs(v), 1.0):.2f})" '

@@ -527,4 +527,5 @@ def test_explain_lists_small_pushes_instead_of_nothing():
                       (toks[1], {"negative": -0.0012, "positive": 0.0012})])
     out = to_terminal(ex, color=False)
     assert "toward negative: 최악/NNG +0.0039" in out and "toward positive: 영화/NNG +0.0012" in out
-    assert "최악/NNG +0.0039" in to_html(ex)
+    page = to_html(ex)
+    assert "최악/NNG +0.0039" in page and "title=\"최악/NNG: negative +0.0039, positive -0.0039\"" in page

@@ -510,3 +510,16 @@ def test_every_command_refuses_a_closed_stdout(write):
         line = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "kotext", *cmd])
         r = subprocess.run(["bash", "-c", line + " >&-"], capture_output=True, text=True)
         assert r.returncode == 2 and "standard output is closed: pass -o FILE" in r.stderr
+
+
+def test_classify_table_lines_up_with_korean_and_long_labels():
+    from kotext.cli import _table_line
+    from kotext.evaluate.classification import _cells
+
+    names = {"label": "label", "score": "score", "error": "error"}
+    line = _table_line(names, "text", cut=False, labels=("긍정", "부정적인리뷰", "neutral_long_label"))
+    rows = [line({"label": lab, "score": 0.5, "text": "리뷰"})
+            for lab in ("긍정", "부정적인리뷰", "neutral_long_label")]
+    # the score starts in the same terminal column on every row
+    starts = {_cells(r[: r.index("0.500")]) for r in rows}
+    assert len(starts) == 1, rows
