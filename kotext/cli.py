@@ -956,9 +956,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         if threads is not None:
             params["threads"] = threads
     elif transformer_params:
-        raise UsageError(", ".join("--" + k.replace("_", "-") for k in transformer_params)
-                         + (" applies" if len(transformer_params) == 1 else " apply")
-                         + f" to --method transformer, gru or lstm, not {method}")
+        raise UsageError(_not_for(sorted(transformer_params), method))
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit)
     if (eval_text_column or eval_label_column) and not eval_file:
@@ -1663,18 +1661,34 @@ def _texts(input: str, text_column, encoding, input_format, limit, where: bool =
     return gen()
 
 
+# the transformer options gru/lstm take too, under the RNN trainer's names
+_RNN_SHARED = {"epochs": "epochs", "patience": "patience", "label_smoothing": "label_smoothing",
+               "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
+               "weight_decay": "weight_decay", "max_grad_norm": "clip",
+               "max_length": "max_len", "freeze": "freeze", "decay": "decay"}
+
+
+def _not_for(options: list[str], method: str) -> str:
+    """'--base applies to --method transformer, not linear', grouped by who takes them."""
+    parts = []
+    for group, where in ((["--" + k.replace("_", "-") for k in options if k in _RNN_SHARED
+                           and method == "linear"], "transformer, gru or lstm"),
+                         (["--" + k.replace("_", "-") for k in options
+                           if k not in _RNN_SHARED or method != "linear"], "transformer")):
+        if group:
+            verb = "applies" if len(group) == 1 else "apply"
+            parts.append(f"{', '.join(group)} {verb} to --method {where}")
+    return "; ".join(parts) + f", not {method}"
+
+
 def _rnn_params(shared: dict[str, Any], vectors: str | None, hidden: int | None
                 ) -> dict[str, Any]:
     """`train classifier --method gru|lstm`: the options shared with the transformer method
     (--epochs, --patience, --label-smoothing, ...) under the RNN trainer's names."""
-    names = {"epochs": "epochs", "patience": "patience", "label_smoothing": "label_smoothing",
-             "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
-             "weight_decay": "weight_decay", "max_grad_norm": "clip", "max_length": "max_len",
-             "freeze": "freeze", "decay": "decay"}
+    names = _RNN_SHARED
     other = sorted(k for k in shared if k not in names)
     if other:
-        raise UsageError(", ".join("--" + k.replace("_", "-") for k in other)
-                         + " apply to --method transformer only")
+        raise UsageError(_not_for(other, "gru|lstm"))
     out = {names[k]: v for k, v in shared.items()}
     if "freeze" in out:
         # (a number means "embeddings + the first N layers" to a transformer: not here)

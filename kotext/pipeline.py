@@ -451,6 +451,10 @@ def load(name_or_path: str | Path, overrides: list[str] | None = None) -> Pipeli
     preprocessing followed by its classifier."""
     from .config import bundled_dir
 
+    if overrides is not None and (isinstance(overrides, (str, bytes, dict)) or not all(
+            isinstance(o, str) for o in overrides)):  # a string went one character at a time
+        raise TypeError(f"overrides={overrides!r}: give a list of \"KEY=VALUE\" strings, e.g. "
+                        f"kotext.load(name, [\"stages.tokenize.pos=nouns\"])")
     model_dir = Path(name_or_path)
     if not model_dir.exists() and len(model_dir.parts) == 1:
         model_dir = bundled_dir("models") / model_dir  # a shipped model's name

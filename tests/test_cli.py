@@ -523,3 +523,21 @@ def test_classify_table_lines_up_with_korean_and_long_labels():
     # the score starts in the same terminal column on every row
     starts = {_cells(r[: r.index("0.500")]) for r in rows}
     assert len(starts) == 1, rows
+
+
+def test_options_of_other_methods_are_named_with_the_methods_that_take_them(cli, write):
+    # --base was said to apply to "transformer, gru or lstm" from linear, and to
+    # "transformer only" (with "--base apply") from gru
+    f = write("t.csv", "text,label\n좋다,1\n나쁘다,0\n")
+    r = cli("train", "classifier", "--train", f, "--label-column", "label", "--base", "x",
+            "--epochs", "2", "-o", f.parent / "m")
+    assert r.exit_code == 2
+    assert ("--epochs applies to --method transformer, gru or lstm; --base applies to "
+            "--method transformer, not linear") in r.output
+
+
+def test_load_overrides_must_be_a_list_of_strings():
+    import kotext
+
+    with pytest.raises(TypeError, match='a list of "KEY=VALUE" strings'):
+        kotext.load("tokenize", "stages.tokenize.pos=nouns")

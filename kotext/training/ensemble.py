@@ -74,9 +74,11 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
         if c.get("method") not in ("linear", "gru", "lstm"):
             # a transformer reads raw text, the others cleaned text and Kiwi morphemes; a
             # transformer ensemble was written, and then no command could load it
-            raise UsageError(f"{f} is a {c.get('method')} model: ensemble members are "
-                             f"linear, gru or lstm models (trained on the same file with "
-                             f"the same --val-fraction and --seed)")
+            what = f"a {c['method']} model" if c.get("method") else \
+                "not a kotext classifier (a transformers folder?)"
+            raise UsageError(f"{f} is {what}: ensemble members are linear, gru or lstm "
+                             f"models (trained on the same file with the same "
+                             f"--val-fraction and --seed)")
         if [str(x) for x in c.get("labels", [])] != labels:
             raise UsageError(f"{f}: labels {c.get('labels')} differ from {folders[0]}'s {labels}")
         if not _same_preprocess(c.get("preprocess", []), cfgs[0].get("preprocess", [])):
