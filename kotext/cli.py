@@ -1025,12 +1025,24 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     unknown = sorted(set(ds.labels) - set(labels))
     if unknown:
         have = sorted(set(ds.labels))
-        example = (",".join(f"{a}={b}" for a, b in zip(have, labels)) + " (check the pairing)"
+        # with --label-map, the example maps the file's own labels (the rules' keys): the
+        # mapped ones it named were refused as "not covered" when given as keys
+        source = {}
+        if label_map:
+            from .training.data import parse_label_map
+
+            for lo, hi, val in parse_label_map(label_map):
+                key = f"{lo:g}-{hi:g}" if hi is not None else str(lo)
+                source.setdefault(val, key)
+        example = (",".join(f"{source.get(a, a)}={b}" for a, b in zip(have, labels))
+                   + " (check the pairing)"
                    if unknown == have and len(have) == len(labels) else
-                   f"{unknown[0]}={labels[0]}")
+                   f"{source.get(unknown[0], unknown[0])}={labels[0]}")
+        given = f" (your --label-map makes them {', '.join(have)})" if label_map else ""
         raise InputError(
             f"{data}: labels {', '.join(map(repr, unknown[:5]))} are not among the model's "
-            f"({', '.join(labels)}). Map them with --label-map, e.g. --label-map {example}"
+            f"({', '.join(labels)}){given}. Map the file's labels to the model's with "
+            f"--label-map, e.g. --label-map {example}"
         )
     from .stages.classify import EMPTY_TEXT
 

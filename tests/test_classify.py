@@ -529,3 +529,16 @@ def test_explain_lists_small_pushes_instead_of_nothing():
     assert "toward negative: 최악/NNG +0.0039" in out and "toward positive: 영화/NNG +0.0012" in out
     page = to_html(ex)
     assert "최악/NNG +0.0039" in page and "title=\"최악/NNG: negative +0.0039, positive -0.0039\"" in page
+
+
+def test_evaluate_label_hint_maps_the_files_own_labels(model_dir, cli, write):
+    # with --label-map 0=neg,1=pos and a model labelled negative/positive, the hint said
+    # --label-map neg=negative,pos=positive, which then was "not covered" (0 and 1 are)
+    f = write("t.tsv", "document\tlabel\n" + "".join(f"{t}\t{'1' if y == 'positive' else '0'}\n"
+                                                   for t, y in zip(TEXTS, LABELS)))
+    r = cli("evaluate", model_dir, f, "--text-column", "document", "--label-map", "0=neg,1=pos")
+    assert r.exit_code == 2 and "your --label-map makes them neg, pos" in r.output
+    assert "--label-map 0=negative,1=positive" in r.output
+    r = cli("evaluate", model_dir, f, "--text-column", "document", "--label-map",
+            "0=negative,1=positive")
+    assert r.exit_code == 0
