@@ -562,13 +562,16 @@ def test_card_command_carries_its_config_file(monkeypatch, tmp_path):
 
     from kotext.training.card import command_line
 
-    toml = tmp_path / "train.toml"
-    toml.write_text('method = "transformer"\nepochs = 3\n', encoding="utf-8")
+    toml = tmp_path / "sub" / "train.toml"  # in a folder the card must make
+    toml.parent.mkdir()
+    toml.write_text('method = "transformer"\nepochs = 3\n# KOTEXT_CONFIG\n', encoding="utf-8")
     monkeypatch.setattr(sys, "argv", ["kotext", "train", "classifier", "--config", str(toml),
                                       "-o", "m"])
     cmd = command_line()
     assert cmd.endswith(f"kotext train classifier --config {toml} -o m")
     toml.unlink()  # the card's text writes the file again, as it was
+    toml.parent.rmdir()
     script = cmd.rsplit("\n", 1)[0]
     subprocess.run(["bash", "-c", script], check=True)
-    assert toml.read_text(encoding="utf-8") == 'method = "transformer"\nepochs = 3\n'
+    assert toml.read_text(encoding="utf-8") == \
+        'method = "transformer"\nepochs = 3\n# KOTEXT_CONFIG\n'

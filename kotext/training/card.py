@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import os
 import shlex
 import sys
 from typing import Any
@@ -27,10 +28,13 @@ def command_line(command: str | None = None) -> str:
                     text = f.read()
             except OSError:
                 break
-            if "KOTEXT_CONFIG" not in text:
-                return (f"cat > {shlex.quote(cfg)} <<'KOTEXT_CONFIG'\n{text.rstrip()}\n"
-                        f"KOTEXT_CONFIG\n{line}")
-            break
+            end = "KOTEXT_CONFIG"
+            while end in text:  # a delimiter the file does not hold
+                end += "_"
+            folder = os.path.dirname(cfg)
+            mkdir = f"mkdir -p {shlex.quote(folder)}\n" if folder else ""
+            return (f"{mkdir}cat > {shlex.quote(cfg)} <<'{end}'\n{text.rstrip()}\n"
+                    f"{end}\n{line}")
     return line
 
 
