@@ -277,9 +277,13 @@ class Vectors:
 
     def key(self, word: str) -> str | None:
         """The vocabulary key for ``word``, or None: exact, else (form/tag vectors) the most
-        frequent key with that form."""
+        frequent key with that form. A space inside a word (Kiwi's multi-word names, as
+        tokens and keywords give them: 휴 그랜트) is the ``_`` the keys have."""
         if word in self.index:
             return word
+        if " " in word.strip() or "\t" in word:
+            joined = "_".join(word.split())
+            return self.key(joined) if joined != word else None
         if self.tokens == "form/tag" and "/" not in word[1:]:
             if self._forms is None:
                 forms: dict[str, int] = {}

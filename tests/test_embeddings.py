@@ -202,6 +202,11 @@ def test_queries_on_known_geometry():
     assert "왕/NNG" not in [w for w, _ in top] and len(top) == 5
     assert top == sorted(top, key=lambda x: -x[1])
     assert vec.similarity("남자", "남자/NNG") == pytest.approx(1.0)
+    # a multi-word name as tokens and keywords give it (휴 그랜트) is its key 휴_그랜트
+    names = Vectors(["휴_그랜트", "영화"], np.eye(2, dtype=np.float32),
+                    config={"tokens": "form", "method": "word2vec"})
+    assert names.key("휴 그랜트") == "휴_그랜트" and names.key("휴  그랜트 ") == "휴_그랜트"
+    assert names.vector("휴 그랜트")[0] == 1.0 and "영 화" not in names
 
 
 def test_evaluation_files(tmp_path):
