@@ -307,6 +307,19 @@ def test_a_tokenizer_that_reads_korean_as_unk_is_refused(finetuned, tmp_path):
     (bad / "vocab.txt").write_text("\n".join(sorted(vocab, key=vocab.get)), "utf-8")
     with pytest.raises(ModelError, match="do_lower_case"):
         load_classifier(bad)
+    # a vocabulary made from English only: named as such (it was told to stop lower-casing)
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    shutil.rmtree(bad)
+    shutil.copytree(out, bad)
+    eng = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    eng.normalizer = normalizers.NFC()
+    eng.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    eng.train_from_iterator(["the movie was good", "a bad film"] * 20, trainers.WordPieceTrainer(
+        vocab_size=60, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    eng.save(str(bad / "tokenizer.json"))
+    with pytest.raises(ModelError, match="its vocabulary has no Korean pieces"):
+        load_classifier(bad)
 
 
 def test_load_a_model_folder_quantized_from_python(finetuned):

@@ -204,14 +204,20 @@ def _check_reads_korean(tok, folder: Path) -> None:
     ids = tok("배우 연기가 정말 좋았다", add_special_tokens=False)["input_ids"]
     if not ids or any(i != unk for i in ids):
         return
+    norm = getattr(getattr(tok, "backend_tokenizer", None), "normalizer", None)
+    seen = norm.normalize_str("배우") if norm is not None else "배우"
     if not (folder / "tokenizer_config.json").is_file():
         why = ("tokenizer_config.json is missing, so transformers fell back to lower-casing "
                "and stripping accents, which takes Hangul apart: copy the file back from "
                "where the model came from")
+    elif seen != "배우":
+        why = (f"its normalizer turns 배우 into {seen!r} (lower-casing, accent stripping "
+               f"or NFD take Hangul apart into jamo): build the tokenizer without them, e.g. "
+               f"BertNormalizer(lowercase=False, strip_accents=False) in tokenizer.json, or "
+               f"do_lower_case=False for a BertTokenizer")
     else:
-        why = ("it lower-cases or strips accents, which takes Hangul apart into jamo: set "
-               "\"do_lower_case\": false and \"strip_accents\": false in its "
-               "tokenizer_config.json (or build it with do_lower_case=False)")
+        why = ("its vocabulary has no Korean pieces (it was made from other text): use a "
+               "Korean encoder (e.g. klue/bert-base), or build one with kotext pretrain")
     raise ModelError(f"{folder}: its tokenizer reads Korean as {tok.unk_token} alone; {why}")
 
 
