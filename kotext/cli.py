@@ -1497,9 +1497,11 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
 @click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.",
               callback=_model_folder)
 @click.option("--doc-field", default=None, metavar="NAME",
-              help="Field with the document  [default: document/text/article/body]")
+              help="Field with the document  [default: document, text, article, body, "
+                   "content or source]")
 @click.option("--summary-field", default=None, metavar="NAME",
-              help="Field with the summary  [default: summary/target/abstract]")
+              help="Field with the summary  [default: summary, target, abstract or "
+                   "highlights]")
 @click.option("--eval", "eval_file", default=None, metavar="FILE",
               help="Held-out pairs: their loss goes into the model card.")
 @click.option("--epochs", default=3.0, show_default=True, type=click.FloatRange(0, min_open=True))

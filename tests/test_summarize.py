@@ -358,6 +358,14 @@ def test_train_pairs_missing_field_names_the_fix(write):
     with pytest.raises(InputError, match="fields are: document, lead. Pass --summary-field"):
         read_pairs(p)
     assert read_pairs(p, summary_field="lead") == [("가", "나")]
+    # article/summary and source/summary: the document guessed as the README says (it was
+    # "which column holds the text? Pass --text-column", an option train summarizer lacks)
+    for doc in ("article", "source", "content"):
+        q = write(f"{doc}.jsonl", json.dumps({doc: "본문", "summary": "요약"}, ensure_ascii=False))
+        assert read_pairs(q) == [("본문", "요약")]
+    q = write("x.jsonl", json.dumps({"a": "본문", "b": "요약"}, ensure_ascii=False))
+    with pytest.raises(InputError, match="Pass --doc-field NAME"):
+        read_pairs(q)
 
 
 def test_a_repeated_sentence_is_picked_once():

@@ -197,8 +197,12 @@ class Source:
 
     def __init__(self, spec: str, *, text_column: str | None = None, encoding: str | None = None,
                  input_format: str | None = None, whole_file: bool = False,
-                 quoting: str = "auto", split: str | None = None):
+                 quoting: str = "auto", split: str | None = None,
+                 text_guesses: tuple[str, ...] = TEXT_COLUMN_GUESSES,
+                 text_option: str = "--text-column"):
         self.spec = spec
+        self.text_guesses = text_guesses  # column names taken as the text, in this order
+        self.text_option = text_option  # the option that names it, for error messages
         self.text_column = nfc(text_column) if text_column else text_column
         self.encoding = check_encoding(encoding) if encoding else None
         self.input_format = input_format
@@ -698,16 +702,16 @@ class Source:
                       if "." in self.text_column and top in cols else "")
             raise InputError(
                 f"{where}: no column '{self.text_column}'; columns are: {', '.join(cols)}. "
-                f"Pass --text-column with one of them.{nested}"
+                f"Pass {self.text_option} with one of them.{nested}"
             )
-        for guess in TEXT_COLUMN_GUESSES:
+        for guess in self.text_guesses:
             if guess in cols:
                 return guess
         if len(cols) == 1:
             return cols[0]
         raise InputError(
             f"{where}: which column holds the text? Columns are: {', '.join(cols)}. "
-            f"Pass --text-column NAME."
+            f"Pass {self.text_option} NAME."
         )
 
     def __iter__(self) -> Iterator[dict]:

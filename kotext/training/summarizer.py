@@ -37,19 +37,18 @@ def read_pairs(path: str | Path, doc_field: str | None = None,
                limit: int | None = None) -> list[tuple[str, str]]:
     """(document, summary) pairs from a JSONL/CSV/TSV/parquet file.
 
-    Fields are guessed (document/text/article/body, summary/target/abstract) when not
-    given; a list value (sentences) is joined with line breaks. Rows with an empty
+    Fields are guessed (DOC_FIELDS, SUMMARY_FIELDS) when not given; a list value (sentences) is joined with line breaks. Rows with an empty
     document or summary are an error that names the row.
     """
     from ..io.readers import read
 
-    src = read(str(path), text_column=doc_field, encoding=encoding)
+    src = read(str(path), text_column=doc_field, encoding=encoding, text_guesses=DOC_FIELDS,
+               text_option="--doc-field")
+    doc_field = src.text_key  # guessed from DOC_FIELDS (article, source...) when not given
     pairs: list[tuple[str, str]] = []
     for i, row in enumerate(src, 1):
         if i == 1:
             cols = list(row)
-            if doc_field is None:
-                doc_field = next((c for c in DOC_FIELDS if c in row), None)
             if summary_field is None:
                 summary_field = next((c for c in SUMMARY_FIELDS if c in row), None)
             for opt, val in (("--doc-field", doc_field), ("--summary-field", summary_field)):
