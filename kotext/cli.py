@@ -1297,6 +1297,20 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
     from .registry import create
 
     _one_doc_per_file(io, per_line)
+    ctx = click.get_current_context()
+    given = {k for k in ctx.params
+             if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    other = sorted(given & ({"model", "num_beams", "max_length", "min_length",
+                             "no_repeat_ngram_size", "max_input_tokens", "device"}
+                            if method == "textrank" else
+                            {"similarity", "position_weight", "position_decay", "mmr", "units"}))
+    if other:  # they were ignored: --model without --method abstractive gave TextRank
+        names = ", ".join("--" + k.replace("_", "-") for k in other)
+        fix = ("add --method abstractive" if method == "textrank" else
+               f"leave {'it' if len(other) == 1 else 'them'} out (textrank's sentence choice)")
+        raise UsageError(f"{names}: {'applies' if len(other) == 1 else 'apply'} to --method "
+                         f"{'abstractive' if method == 'textrank' else 'textrank'}, and this "
+                         f"is {method}: {fix}")
     if method == "textrank":
         stage = create("textrank.v1", name="summarize", n=n or 3, ratio=ratio,
                        similarity=similarity, position_weight=position_weight,

@@ -398,3 +398,14 @@ def test_an_abstractive_model_folder_that_does_not_exist_fails_when_built():
     with pytest.raises(ConfigError, match="abstractive model ./no-such-kobart: no such folder"):
         AbstractiveSummarizer(model="./no-such-kobart")
     assert AbstractiveSummarizer(model="org/some-hub-model").model == "org/some-hub-model"
+
+
+def test_options_of_the_other_method_are_refused(cli, write):
+    # --model without --method abstractive quietly gave TextRank; TextRank options were
+    # ignored by abstractive
+    f = write("a.txt", "첫 문장이다. 둘째 문장이다.\n")
+    r = cli("summarize", f, "--model", "does/not/exist", "--num-beams", "3")
+    assert r.exit_code == 2 and "--model, --num-beams: apply to --method abstractive" in r.output
+    r = cli("summarize", f, "--method", "abstractive", "--model", "x", "--mmr", "0.5")
+    assert r.exit_code == 2 and "--mmr: applies to --method textrank" in r.output
+    assert cli("summarize", f, "--mmr", "0.5").exit_code == 0
