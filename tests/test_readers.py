@@ -297,6 +297,8 @@ def test_datasets_save_to_disk(tmp_path):
     # the note named --split, which evaluate and train lack: a split's own folder works
     assert str(tmp_path / "dd" / "test") in str(w[0].message)
     assert [r["document"] for r in read(str(tmp_path / "dd" / "test"))] == ["별로"]
+    with pytest.raises(InputError, match="holds one dataset"):  # --split was ignored here
+        list(read(str(tmp_path / "dd" / "test"), split="train"))
 
 
 def test_hub_name_offline_says_save_to_disk(tmp_path):

@@ -561,6 +561,9 @@ class Source:
                 ds = datasets.load_from_disk(self.spec)
             except Exception as e:
                 raise InputError(f"{self.spec}: not a saved dataset folder ({e})") from None
+            if self.split and not isinstance(ds, datasets.DatasetDict):
+                raise InputError(f"{self.spec}: --split {self.split}: this folder holds one "
+                                 f"dataset (one split already); leave --split out")
             if isinstance(ds, datasets.DatasetDict):
                 split = self.split or ("train" if "train" in ds else next(iter(ds)))
                 if split not in ds:
