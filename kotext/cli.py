@@ -176,6 +176,19 @@ def _run_identity(source, pipeline, token_format: str = "text") -> dict[str, Any
     return {"input": inputs, "settings": stages}
 
 
+def _whole_file_used(source, whole_file: bool) -> None:
+    """--whole-file given on the command line for tables only: refused (it was ignored)."""
+    from .io.readers import format_of
+
+    ctx = click.get_current_context(silent=True)
+    if whole_file and ctx is not None and ctx.get_parameter_source("whole_file") == \
+            click.core.ParameterSource.COMMANDLINE and source.files and \
+            not any(format_of(p) == "txt" for p in source.files):
+        raise UsageError(f"--whole-file applies to .txt files (a document per file); in a "
+                         f"{format_of(source.files[0])} file each row is a document already: "
+                         f"leave it out")
+
+
 def _not_an_input(output: str | None, identity: dict[str, Any]) -> None:
     """Refuse ``-o`` naming one of the input files: the output would replace the data."""
     if output in (None, "-"):
@@ -200,19 +213,13 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
     # allocations; collecting less often makes runs ~10% faster (measured), and a
     # streaming run holds only a few batches, so memory stays flat.
     gc.set_threshold(100_000, 50, 50)
-    from .io.readers import format_of, read
+    from .io.readers import read
     from .io.writers import Writer
     from .runner import OUTPUT_TYPES, output_fields, output_names, run
 
     source = read(input, text_column=text_column, encoding=encoding, input_format=input_format,
                   whole_file=whole_file, quoting=quoting, split=split)
-    ctx = click.get_current_context(silent=True)
-    if whole_file and ctx is not None and ctx.get_parameter_source("whole_file") == \
-            click.core.ParameterSource.COMMANDLINE and source.files and \
-            not any(format_of(p) == "txt" for p in source.files):  # it was ignored
-        raise UsageError(f"--whole-file applies to .txt files (a document per file); in a "
-                         f"{format_of(source.files[0])} file each row is a document already: "
-                         f"leave it out")
+    _whole_file_used(source, whole_file)
     if fields is None:  # every field the pipeline assigns
         fields = output_fields(pipeline, sentences=sentences)
     names = output_names(fields, source.columns)
@@ -1147,6 +1154,7 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
     src = read(io["input"], text_column=io["text_column"], encoding=io["encoding"],
                input_format=io["input_format"], whole_file=io["whole_file"],
                quoting=io["quoting"], split=io["split"])
+    _whole_file_used(src, io["whole_file"])
     out = io.get("output")
     path = Path(out) if out not in (None, "-") else None
     if path is not None and path.is_dir():

@@ -409,3 +409,9 @@ def test_options_of_the_other_method_are_refused(cli, write):
     r = cli("summarize", f, "--method", "abstractive", "--model", "x", "--mmr", "0.5")
     assert r.exit_code == 2 and "--mmr: applies to --method textrank" in r.output
     assert cli("summarize", f, "--mmr", "0.5").exit_code == 0
+
+
+def test_whole_file_on_a_table_is_refused_for_summaries_too(cli, write):
+    f = write("t.tsv", "id\tdocument\n1\t첫 문장이다. 둘째 문장이다.\n")
+    r = cli("summarize", f, "--whole-file")
+    assert r.exit_code == 2 and "--whole-file applies to .txt files" in r.output
