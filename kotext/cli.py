@@ -758,10 +758,18 @@ def _options_from_toml(ctx: click.Context, param: click.Parameter, value: str | 
     from .config import read_toml
 
     data = read_toml(Path(value))
-    table = data
-    for key in ("train", ctx.info_name):
-        if isinstance(table.get(key), dict):
-            table = table[key]
+    # top-level keys, then [train], then [train.classifier] (or [pretrain]): each layer
+    # over the one before (top-level keys beside a [train.classifier] table were dropped,
+    # unknown ones included)
+    table: dict[str, Any] = {}
+    layer = data
+    while True:
+        table.update({k: v for k, v in layer.items() if not isinstance(v, dict)})
+        nxt = next((layer[k] for k in ("train", ctx.info_name)
+                    if isinstance(layer.get(k), dict)), None)
+        if nxt is None:
+            break
+        layer = nxt
     flags = {}
     for p in ctx.command.params:
         for opt in [*p.opts, *getattr(p, "secondary_opts", [])]:

@@ -541,3 +541,21 @@ def test_load_overrides_must_be_a_list_of_strings():
 
     with pytest.raises(TypeError, match='a list of "KEY=VALUE" strings'):
         kotext.load("tokenize", "stages.tokenize.pos=nouns")
+
+
+def test_config_reads_top_level_keys_beside_the_command_table(cli, write, tmp_path):
+    # top-level keys were dropped when a [train.classifier] table was there, unknown ones
+    # included, while the README says "at the top level or under [train.classifier]"
+    import json
+
+    rows = "".join(f"좋은 영화 {i},1\n나쁜 영화 {i},0\n" for i in range(10))
+    data = write("t.csv", "text,label\n" + rows)
+    out = tmp_path / "m"
+    cfg = write("c.toml", f'val-fraction = 0.3\n[train.classifier]\ntrain = "{data.as_posix()}"\n'
+                          f'label-column = "label"\noutput = "{out.as_posix()}"\n')
+    r = cli("train", "classifier", "--config", cfg)
+    assert r.exit_code == 0, r.output
+    assert json.loads((out / "config.json").read_text("utf-8"))["training"]["val_fraction"] == 0.3
+    bad = write("b.toml", 'bogus-key = 1\n[train.classifier]\nlabel-column = "label"\n')
+    r = cli("train", "classifier", "--config", bad, "--train", data, "-o", tmp_path / "x")
+    assert r.exit_code == 2 and "unknown option 'bogus-key'" in r.output
