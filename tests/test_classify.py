@@ -427,7 +427,8 @@ def test_eval_file_with_its_own_column_names(cli, write):
             "review", "--eval-label-column", "gold", "-o", out)
     assert r.exit_code == 0, r.output
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "Evaluation file:\n\naccuracy **1.0000**, macro-F1 **1.0000** on 20 held-out" in card
+    assert ("Evaluation file (`--eval`, in the command below):\n\naccuracy **1.0000**, "
+            "macro-F1 **1.0000** on 20 rows of that file") in card
     r = cli("train", "classifier", "--train", tr, "--eval-text-column", "review", "-o", out)
     assert r.exit_code == 2 and "go with --eval FILE" in r.output
 

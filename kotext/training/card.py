@@ -38,16 +38,16 @@ def command_line(command: str | None = None) -> str:
     return line
 
 
-def _metrics_table(rep: dict[str, Any] | None) -> str:
+def _metrics_table(rep: dict[str, Any] | None, rows: str = "held-out rows") -> str:
     if not rep:
         return "(no held-out evaluation)"
-    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    table = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
     for lab in rep["labels"]:
         c = rep["per_class"][lab]
-        rows.append(f"| {lab} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} "
+        table.append(f"| {lab} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} "
                     f"| {c['support']} |")
     return (f"accuracy **{rep['accuracy']:.4f}**, macro-F1 **{rep['macro_f1']:.4f}** "
-            f"on {rep['n']} held-out rows\n\n" + "\n".join(rows))
+            f"on {rep['n']} {rows}\n\n" + "\n".join(table))
 
 
 def model_card(*, name: str, method: str, description: str, labels: list[str],
@@ -76,8 +76,9 @@ def model_card(*, name: str, method: str, description: str, labels: list[str],
          else "Validation split:"), "",
         _metrics_table(validation), "",
     ]
-    for title, rep in (extra_eval or {}).items():
-        lines += [f"{title}:", "", _metrics_table(rep), ""]
+    for title, rep in (extra_eval or {}).items():  # --eval FILE: not held out of training
+        lines += [f"{title} (`--eval`, in the command below):", "",
+                  _metrics_table(rep, "rows of that file"), ""]
     lines += [
         "## Reproduce", "",
         "```bash", command, "```", "",
