@@ -1327,6 +1327,8 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
         raise UsageError(f"{names}: {'applies' if len(other) == 1 else 'apply'} to --method "
                          f"{'abstractive' if method == 'textrank' else 'textrank'}, and this "
                          f"is {method}: {fix}")
+    if n is not None and ratio is not None:  # --ratio won, silently
+        raise UsageError("-n and --ratio both choose how many sentences; give one")
     if method == "textrank":
         stage = create("textrank.v1", name="summarize", n=n or 3, ratio=ratio,
                        similarity=similarity, position_weight=position_weight,
@@ -1938,12 +1940,15 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
     for f in similarity:
         r = evaluate_similarity(vec, f, oov=oov)
         results["similarity"].append(r)
-        lines.append(f"{f}: Spearman {r['spearman']:.4f} on {r['covered']}/{r['pairs']} pairs "
+        rho = f"{r['spearman']:.4f}" if r["spearman"] == r["spearman"] else \
+            "n/a (fewer than 2 pairs covered)"  # NaN
+        lines.append(f"{f}: Spearman {rho} on {r['covered']}/{r['pairs']} pairs "
                      f"(coverage {r['coverage']:.1%})")
     for f in analogy:
         r = evaluate_analogy(vec, f, oov=oov)
         results["analogy"].append(r)
-        lines.append(f"{f}: accuracy {r['accuracy']:.4f} on {r['covered']}/{r['questions']} "
+        acc = f"{r['accuracy']:.4f}" if r["covered"] else "n/a (no question covered)"
+        lines.append(f"{f}: accuracy {acc} on {r['covered']}/{r['questions']} "
                      f"questions (coverage {r['coverage']:.1%}; {r['accuracy_all']:.4f} "
                      f"counting uncovered as wrong)")
         if sections:

@@ -271,6 +271,8 @@ def test_cli_embed_commands(cli, write, tmp_path):
     res = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"),
                      parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
     assert res["analogy"][0]["accuracy"] is None and res["analogy"][0]["covered"] == 0
+    r = cli("embed", "evaluate", "--model", out, "--analogy", none)  # the table said "nan"
+    assert r.exit_code == 0 and "accuracy n/a (no question covered)" in r.stdout
     r = cli("embed", "plot", "--model", out, "--words", "배우,감독,영화,음악", "-o",
             tmp_path / "p.png")
     assert r.exit_code == 0 and (tmp_path / "p.png").is_file()

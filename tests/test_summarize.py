@@ -415,3 +415,9 @@ def test_whole_file_on_a_table_is_refused_for_summaries_too(cli, write):
     f = write("t.tsv", "id\tdocument\n1\t첫 문장이다. 둘째 문장이다.\n")
     r = cli("summarize", f, "--whole-file")
     assert r.exit_code == 2 and "--whole-file applies to .txt files" in r.output
+
+
+def test_n_and_ratio_together_are_refused(cli, write):
+    f = write("a.txt", "첫 문장이다. 둘째 문장이다.\n")
+    r = cli("summarize", f, "-n", "5", "--ratio", "0.2")  # --ratio won, silently
+    assert r.exit_code == 2 and "give one" in r.output

@@ -442,8 +442,8 @@ class AbstractiveSummarizer(Stage):
             raise ConfigError(f"abstractive: min_length {min_length} > max_length {max_length}")
         if str(model).startswith((".", "/", "~")) and not Path(model).expanduser().exists():
             # a folder (a hub name never starts so): say so when built, `validate` too
-            raise ConfigError(f"abstractive model {model}: no such folder (a relative path in "
-                              f"a pipeline file is relative to that file)")
+            raise ConfigError(f"abstractive model {model}: no such folder (in a pipeline "
+                              f"file, a relative path is relative to that file)")
         self._runner: Seq2SeqSummarizer | None = None
 
     @property
