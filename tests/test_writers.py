@@ -552,3 +552,11 @@ def test_failed_rows_are_counted_across_a_resume(tmp_path):
     w.write_rows([{"id": "3", "error": "boom"}])
     assert w.failed_done == 2
     w.close()
+
+
+def test_kiwi_jamo_endings_in_cp949_are_explained(tmp_path):
+    # "cp949 has no emoji and lacks some rarer characters" for a ᆫ/ETM in every other row
+    w = Writer(tmp_path / "t.csv", None, ["tokens"], encoding="cp949")
+    with pytest.raises(UsageError, match="Kiwi writes some endings as jamo.*tokens need UTF-8"):
+        w.write_rows([{"tokens": "하/XSV 시/EP ᆫ/ETM"}])
+    w.close(ok=False)

@@ -384,7 +384,10 @@ class Writer:
                 f"{where} is a byte that was not text where it was read (a file name in a "
                 f"locale that is not UTF-8?): run with a UTF-8 locale, e.g. "
                 f"LC_ALL=C.UTF-8 or PYTHONUTF8=1")
-        if codecs.lookup(self.encoding).name in ("cp949", "euc_kr"):
+        if bad is not None and "\u1100" <= bad <= "\u11ff":
+            why = (f"Kiwi writes some endings as jamo (ᆫ/ETM, ᆯ/ETM, ᆷ/ETN, ᆸ니다/EF), which "
+                   f"{self.encoding} has no code for: tokens need UTF-8")
+        elif codecs.lookup(self.encoding).name in ("cp949", "euc_kr"):
             why = f"{self.encoding} has no emoji and lacks some rarer characters"
         else:
             why = f"{self.encoding} has no Korean" if bad is not None and \
