@@ -340,9 +340,11 @@ def test_cli_train_and_summarize_with_the_model(cli, tiny_bart, write, tmp_path)
         json.dumps({"document": d, "summary": s}, ensure_ascii=False) for d, s in PAIRS))
     out = tmp_path / "model"
     res = cli("train", "summarizer", "--train", pairs, "--model", tiny_bart, "-o", out,
-              "--max-steps", "3", "--batch-size", "2")
+              "--max-steps", "3", "--batch-size", "2", "--max-source-length", "100000")
     assert res.exit_code == 0, res.output
     assert (out / "README.md").is_file()
+    # the limit was lowered to the model's without a word
+    assert "--max-source-length 100000 is above what the model takes; using" in res.output
     art = write("a.txt", PAIRS[1][0])
     res = cli("summarize", art, "--method", "abstractive", "--model", out, "--max-length", "6",
               "--num-beams", "1")

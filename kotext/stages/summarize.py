@@ -335,7 +335,12 @@ class Seq2SeqSummarizer:
         self.max_rounds = max_rounds
 
     def n_tokens(self, text: str) -> int:
-        return len(self.tok(text, add_special_tokens=True)["input_ids"])
+        # counting a long text is how it gets chunked: transformers' "longer than the
+        # maximum ... will result in indexing errors" warning does not apply
+        from ..transformer.hub import quiet_transformers
+
+        with quiet_transformers():
+            return len(self.tok(text, add_special_tokens=True)["input_ids"])
 
     def generate(self, texts: list[str]) -> list[str]:
         import torch

@@ -96,8 +96,22 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     mdl.train()
     # no longer than the model's positions (a 256-position model crashed in the embedding
     # lookup with the default 512)
+    asked = (max_source_length, max_target_length)
     max_source_length = input_limit(tok, mdl, max_source_length)
     max_target_length = input_limit(tok, mdl, max_target_length)
+    for opt, want, got in (("--max-source-length", asked[0], max_source_length),
+                           ("--max-target-length", asked[1], max_target_length)):
+        if got < want:  # it was lowered without a word
+            log(f"{opt} {want} is above what the model takes; using {got} tokens")
+    from ..transformer.hub import quiet_transformers
+
+    with quiet_transformers():  # (no "indexing errors" warning: truncation is set below)
+        long_docs = sum(1 for d, _ in pairs if len(tok(d, add_special_tokens=False)
+                                                   ["input_ids"]) > max_source_length)
+    if long_docs:  # training sees each document cut to its first tokens
+        log(f"{long_docs} of {len(pairs)} documents are longer than {max_source_length} "
+            f"tokens; training reads their first {max_source_length} (generation reads long "
+            f"texts chunk by chunk)")
 
     def encode(batch: Sequence[tuple[str, str]]):
         enc = tok([d for d, _ in batch], max_length=max_source_length, truncation=True,
