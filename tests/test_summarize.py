@@ -345,6 +345,7 @@ def test_cli_train_and_summarize_with_the_model(cli, tiny_bart, write, tmp_path)
     assert (out / "README.md").is_file()
     # the limit was lowered to the model's without a word
     assert "--max-source-length 100000 is above what the model takes; using" in res.output
+    assert f"--method abstractive --model {out}" in (out / "README.md").read_text("utf-8")
     art = write("a.txt", PAIRS[1][0])
     res = cli("summarize", art, "--method", "abstractive", "--model", out, "--max-length", "6",
               "--num-beams", "1")

@@ -180,11 +180,14 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
             if Path(sys.argv[0]).name in ("kotext", "__main__.py") else None}
     (out / "training.json").write_text(json.dumps(info, ensure_ascii=False, indent=2),
                                        encoding="utf-8")
-    (out / "README.md").write_text(_card(info), encoding="utf-8")
+    (out / "README.md").write_text(_card(info, str(output)), encoding="utf-8")
     return {"losses": losses, "steps": step, "eval_loss": eval_loss}
 
 
-def _card(info: dict[str, Any]) -> str:
+def _card(info: dict[str, Any], folder: str = "THIS_FOLDER") -> str:
+    """``folder``: the model folder as -o named it (the card used a placeholder)."""
+    import shlex
+
     lines = ["# Summarization model (fine-tuned with kotext)", "",
              f"- base model: `{info['base_model']}`",
              f"- training pairs: {info['pairs']}, steps: {info['steps']}, "
@@ -200,5 +203,6 @@ def _card(info: dict[str, Any]) -> str:
     if info.get("command"):
         lines += ["", "Rebuild:", "", "```bash", info["command"], "```"]
     lines += ["", "Use:", "", "```bash",
-              "kotext summarize article.txt --method abstractive --model THIS_FOLDER", "```", ""]
+              f"kotext summarize article.txt --method abstractive --model "
+              f"{shlex.quote(folder)}", "```", ""]
     return "\n".join(lines)
