@@ -448,6 +448,7 @@ def test_resume_refuses_stdin_and_jsonl_gets_no_bom(cli, write, tmp_path):
     src = write("a.csv", "id,text\n1,좋다\n")
     r = cli("clean", src, "-o", tmp_path / "o.jsonl", "--output-encoding", "utf-8-sig")
     assert r.exit_code == 0 and not (tmp_path / "o.jsonl").read_bytes().startswith(b"\xef")
+    assert "JSONL is written as UTF-8 without a BOM" in r.stderr  # it was ignored silently
     r = cli("clean", src, "-o", tmp_path / "o2.csv", "--output-encoding", "utf-8-sig")
     assert (tmp_path / "o2.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 

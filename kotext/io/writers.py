@@ -226,6 +226,12 @@ class Writer:
                              f"whatever is asked; leave --output-encoding out, or write .csv")
         if fmt == "jsonl" and encoding == "utf-8-sig":
             encoding = "utf-8"  # a BOM is for Excel's CSV; JSON readers refuse one
+            import warnings
+
+            from ..errors import KotextWarning
+
+            warnings.warn("JSONL is written as UTF-8 without a BOM (JSON readers refuse one); "
+                          "utf-8-sig is for CSV that Excel opens", KotextWarning, stacklevel=2)
         try:
             codecs.lookup(encoding)
         except LookupError:
