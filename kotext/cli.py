@@ -35,11 +35,15 @@ class KotextGroup(click.Group):
         warnings.showwarning = _show_warning
         _RUN.update(part=None, resumable=False)
         args = sys.argv[1:]
-        if sys.stdout is None and args and not any(
-                a in ("-o", "--output", "-h", "--help") or a.startswith(("--output=", "--json"))
-                for a in args):  # `kotext ... >&-`: results would vanish with exit 0
-            click.echo("kotext: error: standard output is closed: pass -o FILE to write the "
-                       "results", err=True)
+        to_file = any(a in ("-o", "--output", "--json") and i + 1 < len(args)
+                      and args[i + 1] != "-" for i, a in enumerate(args)) or \
+            any(a.startswith(("--output=", "--json=")) and not a.endswith("=-") for a in args)
+        if sys.stdout is None and args and not to_file and \
+                not any(a in ("-h", "--help") for a in args):
+            # `kotext ... >&-`: the results would vanish, with exit 0
+            click.echo("kotext: error: standard output is closed, and the results go there: "
+                       "open it (e.g. > results.txt), or pass -o FILE where the command has "
+                       "it", err=True)
             sys.exit(2)
         try:
             return super().invoke(ctx)
@@ -276,7 +280,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         if stats.failed > len(stats.errors):
             click.echo(f"  ... see the error column for the other "
                        f"{stats.failed - len(stats.errors)}", err=True)
-    if failed and on_error == "fail":
+    if failed and (on_error == "fail" or (on_error == "abort" and failed_before)):
+        # (abort stops at a failure of its own; failed rows from the run it resumed count)
         click.echo("  (each failing row keeps its place, with the reason in its error column; "
                    "--on-error skip accepts them and exits 0)", err=True)
         sys.exit(1)
@@ -1049,14 +1054,20 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
             for lo, hi, val in parse_label_map(label_map):
                 key = f"{lo:g}-{hi:g}" if hi is not None else str(lo)
                 source.setdefault(val, key)
-        example = (",".join(f"{source.get(a, a)}={b}" for a, b in zip(have, labels))
-                   + " (check the pairing)"
-                   if unknown == have and len(have) == len(labels) else
-                   f"{source.get(unknown[0], unknown[0])}={labels[0]}")
+        import shlex
+
+        if unknown == have and len(have) == len(labels):  # one to one: a pairing to check
+            example = shlex.quote(",".join(f"{source.get(a, a)}={b}"
+                                           for a, b in zip(have, labels))) + \
+                " (check the pairing)"
+        else:  # no pairing to guess (ratings to 3 classes): the form, with the model's labels
+            example = shlex.quote("VALUE=LABEL,...") + " or ranges " + \
+                shlex.quote(f"1-4={labels[0]},...")
+        more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
         given = f" (your --label-map makes them {', '.join(have)})" if label_map else ""
         raise InputError(
-            f"{data}: labels {', '.join(map(repr, unknown[:5]))} are not among the model's "
-            f"({', '.join(labels)}){given}. Map the file's labels to the model's with "
+            f"{data}: labels {', '.join(map(repr, unknown[:8]))}{more} are not among the "
+            f"model's ({', '.join(labels)}){given}. Map the file's labels to the model's with "
             f"--label-map, e.g. --label-map {example}"
         )
     from .stages.classify import EMPTY_TEXT

@@ -69,6 +69,11 @@ def test_excel_sep_line_and_semicolon_csv(write):
     p = write("one.csv", 'comment; 자유 의견\n배우 연기 최고; 스토리 별로\n"좋았다, 또 보고 싶다"\n')
     assert [r["comment; 자유 의견"] for r in rows(p)] == ["배우 연기 최고; 스토리 별로",
                                                         "좋았다, 또 보고 싶다"]
+    # one text with a ';' of its own is a ragged row, not a reason to read one column
+    p = write("sc1.csv", "id;text\n1;좋아요\n2;별로; 진짜 별로\n3;그냥\n")
+    with pytest.warns(KotextWarning, match="semicolon-separated"):
+        out = rows(p)
+    assert [r["text"] for r in out] == ["좋아요", "별로", "그냥"] and ERROR_KEY in out[1]
     # a comma in the header: a comma-separated file whose text has semicolons
     p = write("c.csv", "id,review\n1,좋다; 정말\n")
     assert rows(p) == [{"id": "1", "review": "좋다; 정말"}]

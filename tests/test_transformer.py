@@ -318,7 +318,7 @@ def test_a_tokenizer_that_reads_korean_as_unk_is_refused(finetuned, tmp_path):
     eng.train_from_iterator(["the movie was good", "a bad film"] * 20, trainers.WordPieceTrainer(
         vocab_size=60, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
     eng.save(str(bad / "tokenizer.json"))
-    with pytest.raises(ModelError, match="its vocabulary has no Korean pieces"):
+    with pytest.raises(ModelError, match="its vocabulary does not cover common Korean words"):
         load_classifier(bad)
 
 

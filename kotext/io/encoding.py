@@ -36,12 +36,15 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
         if nuls <= max(3, len(head) // 100) and _utf8_prefix_ok(head.replace(b"\x00", b"")):
             # text with a stray NUL: the UTF-16 advice was the wrong fix
             line = head[: head.index(b"\x00")].count(b"\n") + 1
-            dot = name.rfind(".")
-            clean = "clean" + (name[dot:] if dot > name.rfind("/") and dot >= 0 else ".txt")
+            base = name[:-3] if name.endswith(".gz") else name
+            dot = base.rfind(".")
+            clean = "clean" + (base[dot:] if dot > base.rfind("/") and dot >= 0 else ".txt")
+            how = ("pipe the data through tr -d '\\000' first" if name == "stdin"
+                   else f"e.g. zcat {name} | tr -d '\\000' > {clean}" if name.endswith(".gz")
+                   else f"e.g. tr -d '\\000' < {name} > {clean}")
             raise InputError(
                 f"{name}: a text file with {nuls} NUL byte(s) (the first on line {line}), "
-                f"which text cannot hold. Remove them, e.g. tr -d '\\000' < {name} > "
-                f"{clean}, and run on the result")
+                f"which text cannot hold. Remove them ({how}) and run on the result")
         raise InputError(
             f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
             "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16."

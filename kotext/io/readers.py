@@ -43,6 +43,7 @@ _SUFFIX = {".txt": "txt", ".text": "txt", ".csv": "csv", ".tsv": "tsv", ".tab": 
            ".pq": "parquet"}
 TEXT_COLUMN_GUESSES = ("text", "document", "review", "content", "body", "sentence", "comment")
 HEAD_ROWS, HEAD_CHARS = 1000, 8_000_000  # rows read ahead to learn the columns
+QUOTED_TSV_LINES = 20_000  # lines a TSV's CSV quoting is looked for in (a few MB)
 _EXCEL_SEP = re.compile(r"^\ufeff?sep=(.)\r?\n?$", re.IGNORECASE)
 ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
 
@@ -366,8 +367,13 @@ class Source:
                 peek = list(itertools.islice(lines, 20))
                 width = len(next(csv.reader([first], delimiter=";")))
                 try:
-                    same = all(len(r) == width for r in
-                               csv.reader([first, *peek], delimiter=";", strict=True) if r)
+                    widths = [len(r) for r in csv.reader(peek, delimiter=";", strict=True) if r]
+                    # most lines as wide as the header (one text with a ';' of its own is a
+                    # ragged row, kept with its error; it made the file one column)
+                    hits = sum(w == width for w in widths)
+                    miss = len(widths) - hits
+                    same = not widths or (hits >= max(1, 2 * miss) and
+                                          miss <= max(1, len(widths) // 5))
                 except csv.Error:
                     same = False
                 if same:
@@ -379,7 +385,7 @@ class Source:
                 lines = itertools.chain(peek, lines)
             lines = itertools.chain([first], lines)
         if auto and quoting == "none" and kw["delimiter"] == "\t":
-            head = list(itertools.islice(lines, 2000))
+            head = list(itertools.islice(lines, QUOTED_TSV_LINES))
             width = next(csv.reader([head[0]], delimiter="\t", quoting=csv.QUOTE_NONE),
                          [""]) if head else [""]
             if _quoted_tsv(head[1:], len(width)):

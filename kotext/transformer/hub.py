@@ -211,13 +211,16 @@ def _check_reads_korean(tok, folder: Path) -> None:
                "and stripping accents, which takes Hangul apart: copy the file back from "
                "where the model came from")
     elif seen != "배우":
-        why = (f"its normalizer turns 배우 into {seen!r} (lower-casing, accent stripping "
-               f"or NFD take Hangul apart into jamo): build the tokenizer without them, e.g. "
+        shown = " ".join(f"U+{ord(c):04X}" for c in seen)  # jamo print like the syllables
+        why = (f"its normalizer turns 배우 (U+BC30 U+C6B0) into {shown} (lower-casing, accent "
+               f"stripping or NFD take Hangul apart into jamo): build the tokenizer without "
+               f"them, e.g. "
                f"BertNormalizer(lowercase=False, strip_accents=False) in tokenizer.json, or "
                f"do_lower_case=False for a BertTokenizer")
     else:
-        why = ("its vocabulary has no Korean pieces (it was made from other text): use a "
-               "Korean encoder (e.g. klue/bert-base), or build one with kotext pretrain")
+        why = ("its vocabulary does not cover common Korean words (배우 연기가 정말 좋았다 is "
+               "[UNK] throughout; made from other text?): use a Korean encoder (e.g. "
+               "klue/bert-base), or build one with kotext pretrain")
     raise ModelError(f"{folder}: its tokenizer reads Korean as {tok.unk_token} alone; {why}")
 
 
