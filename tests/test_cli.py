@@ -561,3 +561,20 @@ def test_config_reads_top_level_keys_beside_the_command_table(cli, write, tmp_pa
     bad = write("b.toml", 'bogus-key = 1\n[train.classifier]\nlabel-column = "label"\n')
     r = cli("train", "classifier", "--config", bad, "--train", data, "-o", tmp_path / "x")
     assert r.exit_code == 2 and "unknown option 'bogus-key'" in r.output
+
+
+def test_resume_with_abort_counts_failed_rows_from_before(cli, write, tmp_path):
+    # the part file held a failed (ragged) row; --resume --on-error abort exited 0
+    lines = [f"{i},리뷰 {i}" for i in range(30)]
+    lines[1] = "1,리뷰 1,남는 칸"
+    src = write("r.csv", "id,text\n" + "\n".join(lines) + "\n")
+    conf = write("p.toml", '[pipeline]\nstages = ["clean", "stop"]\nbatch_size = 4\n'
+                           '[stages.clean]\nfactory = "clean.v1"\n'
+                           '[stages.stop]\nfactory = "test_cli_interrupt.v1"\nn = 13\n')
+    out = tmp_path / "o.csv"
+    CtrlC.seen = 0
+    assert cli("run", conf, src, "-o", out).exit_code == 130
+    CtrlC.seen = -1000
+    r = cli("run", conf, src, "-o", out, "--resume", "--on-error", "abort")
+    assert r.exit_code == 1 and "1 of them failed" in r.stderr
+    assert len(read_csv(out)) == 30
