@@ -304,6 +304,10 @@ def test_datasets_save_to_disk(tmp_path):
     assert [r["document"] for r in read(str(tmp_path / "dd" / "test"))] == ["별로"]
     with pytest.raises(InputError, match="holds one dataset"):  # --split was ignored here
         list(read(str(tmp_path / "dd" / "test"), split="train"))
+    # a folder holding a saved dataset one level down: its metadata JSON was read as rows
+    ds.save_to_disk(str(tmp_path / "holder" / "one"))
+    with pytest.raises(InputError, match=r"holds a saved dataset: give its folder, e\.g\. .*one"):
+        read(str(tmp_path / "holder"))
 
 
 def test_hub_name_offline_says_save_to_disk(tmp_path):

@@ -236,12 +236,18 @@ class Source:
             if (p / "dataset_info.json").is_file() or (p / "state.json").is_file() \
                     or (p / "dataset_dict.json").is_file():
                 return  # a datasets folder (save_to_disk)
-            # hidden files and folders (.ipynb_checkpoints, .git) are not data
+            # hidden files and folders (.ipynb_checkpoints, .git) are not data, nor the
+            # metadata JSON of a saved dataset inside (it was read as rows of its own)
+            datasets_in = sorted({f.parent for f in p.rglob("*") if f.name in (
+                "dataset_info.json", "state.json", "dataset_dict.json")})
             files = sorted(f for f in p.rglob("*") if f.is_file() and format_of(f)
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                           and not any(d in f.parents for d in datasets_in))
             if not files:
+                hint = (f"; it holds a saved dataset: give its folder, e.g. {datasets_in[0]}"
+                        if datasets_in else "")
                 raise InputError(
-                    f"{spec}: the folder has no .txt, .csv, .tsv, .jsonl or .parquet files"
+                    f"{spec}: the folder has no .txt, .csv, .tsv, .jsonl or .parquet files{hint}"
                 )
             self.files = files
             return
