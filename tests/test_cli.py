@@ -264,12 +264,16 @@ class CtrlC(Stage):
         return docs
 
 
+# a pipeline whose second stage presses Ctrl-C after 13 documents (CtrlC, above)
+STOP_AT_13 = ('[pipeline]\nstages = ["clean", "stop"]\nbatch_size = 4\n'
+              '[stages.clean]\nfactory = "clean.v1"\n'
+              '[stages.stop]\nfactory = "test_cli_interrupt.v1"\nn = 13\n')
+
+
 def test_resume_after_interrupt(cli, write, tmp_path):
     lines = [f"{i},리뷰 {i} ㅋㅋㅋㅋ" for i in range(30)]
     src = write("r.csv", "id,text\n" + "\n".join(lines) + "\n")
-    conf = write("p.toml", '[pipeline]\nstages = ["clean", "stop"]\nbatch_size = 4\n'
-                           '[stages.clean]\nfactory = "clean.v1"\n'
-                           '[stages.stop]\nfactory = "test_cli_interrupt.v1"\nn = 13\n')
+    conf = write("p.toml", STOP_AT_13)
     out = tmp_path / "o.csv"
     CtrlC.seen = 0
     r = cli("run", conf, src, "-o", out)
@@ -568,9 +572,7 @@ def test_resume_with_abort_counts_failed_rows_from_before(cli, write, tmp_path):
     lines = [f"{i},리뷰 {i}" for i in range(30)]
     lines[1] = "1,리뷰 1,남는 칸"
     src = write("r.csv", "id,text\n" + "\n".join(lines) + "\n")
-    conf = write("p.toml", '[pipeline]\nstages = ["clean", "stop"]\nbatch_size = 4\n'
-                           '[stages.clean]\nfactory = "clean.v1"\n'
-                           '[stages.stop]\nfactory = "test_cli_interrupt.v1"\nn = 13\n')
+    conf = write("p.toml", STOP_AT_13)
     out = tmp_path / "o.csv"
     CtrlC.seen = 0
     assert cli("run", conf, src, "-o", out).exit_code == 130
