@@ -62,7 +62,7 @@ class KotextGroup(click.Group):
             where = f" ({e.filename})" if e.filename else ""
             click.echo(f"kotext: error: cannot write the output{where}: {e.strerror or e}. "
                        f"Free some space or write elsewhere (-o), then run again"
-                       + (" with --resume" if _RUN["part"] else ""), err=True)
+                       + (" with --resume" if _RUN["resumable"] else ""), err=True)
             sys.exit(2)
         except KeyboardInterrupt:  # Ctrl-C: the shell's 130, not 1 ("some rows failed")
             part = _RUN["part"]
@@ -685,8 +685,8 @@ def _load_models(nlp) -> None:
     """Load the classifiers' models now: a damaged one is one clear error before any
     output (it left OUT.part, or a CSV header on stdout, behind)."""
     for st in nlp.stages:
-        if hasattr(st, "classifier") and getattr(st, "factory", "") == "classifier.v1":
-            _ = st.classifier
+        if getattr(st, "factory", "") == "classifier.v1":
+            _ = st.classifier  # the property loads it (hasattr had loaded it already)
 
 
 def _use_color(flag: bool | None) -> bool:
@@ -705,11 +705,9 @@ def _table_for(io: dict[str, Any], nlp=None):
     else None. In a .txt file too (it held the label alone, and a failed row was a blank
     line), never cut to the window's width there."""
     out = io.get("output")
-    text_out = io.get("out_format") == "text" or (
-        io.get("out_format") is None and
-        (out in (None, "-") or Path(out).suffix.lower() in ("", ".txt", ".text")))
     labels = tuple(getattr(nlp.stages[-1], "labels", ())) if nlp is not None else ()
-    return partial(_table_line, cut=out in (None, "-"), labels=labels) if text_out else None
+    return partial(_table_line, cut=out in (None, "-"), labels=labels) if _text_out(io) \
+        else None
 
 
 @main.group(context_settings=CONTEXT)
@@ -1164,7 +1162,7 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
     import os
 
     from .io.readers import read
-    from .io.writers import _stdout_in
+    from .io.writers import _stdout_in, is_device
     from .runner import doc_of
 
     if io.get("resume"):
@@ -1181,8 +1179,7 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
     # any input file, also one of a folder or a glob (that article was replaced)
     _not_an_input(out, {"input": [[str(Path(p).resolve()), 0] for p in src.files]})
     enc = io.get("output_encoding") or "utf-8"
-    device = path is not None and (path.as_posix().startswith("/dev/") or path.is_fifo())
-    part = path if device or path is None else path.with_name(path.name + ".part")
+    part = path if path is None or is_device(path) else path.with_name(path.name + ".part")
     if part is not None:
         part.parent.mkdir(parents=True, exist_ok=True)
         f = open(part, "w", encoding=enc, newline="")

@@ -44,12 +44,11 @@ def transformers_config(cfg: dict[str, Any], folder: Path) -> dict[str, Any]:
     sequence classifier becomes method "transformer" with its id2label names."""
     archs = cfg.get("architectures") or []
     id2label = cfg.get("id2label") or {}
-    if not id2label and isinstance(cfg.get("num_labels"), int):
-        id2label = {str(i): f"LABEL_{i}" for i in range(cfg["num_labels"])}
-    if any(str(a).endswith("ForSequenceClassification") for a in archs) and not id2label:
-        # transformers 5 leaves the default labels out of config.json: LABEL_0, LABEL_1
-        id2label = {"0": "LABEL_0", "1": "LABEL_1"}
-    if any(str(a).endswith("ForSequenceClassification") for a in archs) and id2label:
+    head = any(str(a).endswith("ForSequenceClassification") for a in archs)
+    if head and not id2label:  # transformers 5 leaves the default labels out: LABEL_0...
+        n = cfg["num_labels"] if isinstance(cfg.get("num_labels"), int) else 2
+        id2label = {str(i): f"LABEL_{i}" for i in range(n)}
+    if head and id2label:
         try:
             labels = [str(id2label[k]) for k in sorted(id2label, key=int)]
         except (TypeError, ValueError):

@@ -76,6 +76,11 @@ def _codec(encoding: str) -> str:
         return encoding
 
 
+def is_device(path: Path) -> bool:
+    """/dev/stdout, /dev/null, a named pipe: written straight through, never replaced."""
+    return path.as_posix().startswith("/dev/") or path.is_fifo() or path.is_char_device()
+
+
 def _fits(pa, v: Any, typ) -> bool:
     try:
         pa.array([v], type=typ)
@@ -197,8 +202,7 @@ class Writer:
                  column_types: dict[str, str] | None = None):
         self.path = Path(path) if path not in (None, "-") else None
         self._device: Path | None = None
-        if self.path is not None and (self.path.as_posix().startswith("/dev/")
-                                      or self.path.is_fifo() or self.path.is_char_device()):
+        if self.path is not None and is_device(self.path):
             # /dev/stdout, /dev/null, a named pipe: written straight through, like stdout
             # (a part file renamed onto /dev/null replaced the device with a file)
             self._device, self.path = self.path, None
@@ -216,11 +220,8 @@ class Writer:
             raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
         self.columns = columns
-        try:  # UTF-8, utf8, UTF-8-SIG: one name each
-            name = codecs.lookup(encoding).name
-            encoding = name if name in ("utf-8", "utf-8-sig") else encoding
-        except LookupError:
-            pass  # named below
+        if _codec(encoding) in ("utf-8", "utf-8-sig"):  # UTF-8, utf8, UTF-8-SIG: one name
+            encoding = _codec(encoding)
         if fmt == "parquet" and encoding != "utf-8":
             raise UsageError(f"--output-encoding {encoding}: parquet stores its text as UTF-8 "
                              f"whatever is asked; leave --output-encoding out, or write .csv")
@@ -379,8 +380,8 @@ class Writer:
             if bad is not None:
                 where = f"row {self.rows_done + i + 1}: {bad!r} (U+{ord(bad):04X})"
                 break
-        if self.path is None and codecs.lookup(e.encoding).name != \
-                codecs.lookup(self.encoding).name:  # a terminal in its own encoding
+        if self.path is None and _codec(e.encoding) != _codec(self.encoding):
+            # a terminal in its own encoding
             return UsageError(
                 f"{where} cannot be written to standard output, which is {e.encoding} (the "
                 f"terminal's or the console's encoding): write to a file with -o FILE (UTF-8), "
@@ -393,7 +394,7 @@ class Writer:
         if bad is not None and "\u1100" <= bad <= "\u11ff":
             why = (f"Kiwi writes some endings as jamo (ᆫ/ETM, ᆯ/ETM, ᆷ/ETN, ᆸ니다/EF), which "
                    f"{self.encoding} has no code for: tokens need UTF-8")
-        elif codecs.lookup(self.encoding).name in ("cp949", "euc_kr"):
+        elif _codec(self.encoding) in ("cp949", "euc_kr"):
             why = f"{self.encoding} has no emoji and lacks some rarer characters"
         else:
             why = f"{self.encoding} has no Korean" if bad is not None and \

@@ -37,7 +37,8 @@ def read_pairs(path: str | Path, doc_field: str | None = None,
                limit: int | None = None) -> list[tuple[str, str]]:
     """(document, summary) pairs from a JSONL/CSV/TSV/parquet file.
 
-    Fields are guessed (DOC_FIELDS, SUMMARY_FIELDS) when not given; a list value (sentences) is joined with line breaks. Rows with an empty
+    Fields are guessed (DOC_FIELDS, SUMMARY_FIELDS) when not given; a list value
+    (sentences) is joined with line breaks. Rows with an empty
     document or summary are an error that names the row.
     """
     from ..io.readers import read
