@@ -257,3 +257,52 @@ def test_nfkc_keeps_korean_jamo():
     # jamo="remove" no longer saw
     assert c("ㅋㅋㅋㅋ 재밌다 ㅠㅠ ＡＢＣ１２３", normalize="NFKC") == "ㅋㅋ 재밌다 ㅠㅠ ABC123"
     assert c("ㅋㅋ 재밌다", normalize="NFKC", jamo="remove") == "재밌다"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an invisible character inside a number hid it, and its removal then gave it back
+    ("연락처 010\u200b-1234-5678 입니다", "연락처 [PHONE] 입니다"),
+    ("0\u200b1\u200b0\u200b1234\u2060" "5678", "[PHONE]"), ("010 1234\u00ad5678", "[PHONE]"),
+    ("9001011\u200b234567", "[RRN]"), ("abc\u200b@naver.com", "[EMAIL]"),
+    ("ww\u200bw.naver.com", "[URL]"),
+    # spaces doubled, tabs
+    ("010  1234  5678", "[PHONE]"), ("010\t\t1234\t\t5678", "[PHONE]"),
+    ("02  123  4567", "[PHONE]"), ("010 -  1234 - 5678", "[PHONE]"),
+    # a dash next to a word does not hide a number; one next to a digit makes it longer
+    ("홍길동-010-1234-5678", "홍길동-[PHONE]"), ("HP-010-1234-5678", "HP-[PHONE]"),
+    ("010-1234-5678-홍길동", "[PHONE]-홍길동"), ("연락처-01012345678", "연락처-[PHONE]"),
+    ("1234-010-1234-5678", "1234-010-1234-5678"), ("010-1234-5678-9", "010-1234-5678-9"),
+    ("안심번호 0505-123-4567", "안심번호 [PHONE]"), ("abc＠naver.com 으로", "[EMAIL] 으로"),
+])
+def test_personal_data_hidden_by_invisible_characters_spaces_and_dashes(text, expected):
+    assert c(text) == expected
+
+
+def test_invisible_characters_go_before_masking_even_with_whitespace_off():
+    assert c("연락처 010\u200b-1234-5678", whitespace=False) == "연락처 [PHONE]"
+    # nothing masked and whitespace off: the text stays as written
+    keep = {"urls": "keep", "emails": "keep", "phones": "keep", "rrn": "keep"}
+    assert c("a\u200bb", whitespace=False, **keep) == "a\u200bb"
+
+
+def test_repeats_keep_words_and_masks():
+    # AAA 건전지 became AA, (viii) became (vii), a masked number lost its asterisks
+    assert c("AAA 건전지, 조항 (viii), Chapter xxx, WWW 주소") == \
+        "AAA 건전지, 조항 (viii), Chapter xxx, WWW 주소"
+    assert c("900101-2****** 와 010-****-5678", rrn="keep", phones="keep") == \
+        "900101-2****** 와 010-****-5678"
+    assert c("zzzzz goooood ㅋㅋㅋㅋ") == "zz good ㅋㅋ"  # runs of 4+ letters are still cut
+
+
+def test_html_edge_cases():
+    # an inline tag between two numbers is a space; escaped twice is still markup
+    assert c("가격<s>10000</s>8000원") == "가격10000 8000원"
+    assert c("&lt;b&gt;진짜&lt;/b&gt; 재밌음") == "진짜 재밌음"
+    # a declaration holds no Hangul: these brackets are the writer's
+    assert c("<!Important 공지> 내용") == "<!Important 공지> 내용"
+    assert c("<!DOCTYPE html><p>본문</p><![if !supportLists]>1. 항목<![endif]>") == "본문\n1. 항목"
+
+
+def test_nfkc_keeps_half_width_and_circled_jamo_as_jamo():
+    # NFKC made ﾻ and ㉠ conjoining jamo (ᄏ, ᄀ), which Kiwi tags as nouns
+    assert c("재밌다ﾻﾻ ㉠ 항목", normalize="NFKC") == "재밌다ㅋㅋ ㄱ 항목"

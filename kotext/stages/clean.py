@@ -20,8 +20,10 @@ _TAG_BREAK = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>", re.IGNORECA
 # 그리고 was deleted with it); values may hold anything, quoted or not.
 _ATTRS = (r"""(?:(?:\s+|(?<=["']))[A-Za-z_:@][-A-Za-z0-9_:.@]*"""
           r"""(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>`]+))?)*\s*""")
-_TAG = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9]*){_ATTRS}/?>|<!--.*?-->|<![A-Za-z][^<>]{{0,2000}}>",
-                  re.DOTALL)
+# A declaration (<!DOCTYPE html>, Word's <![if !supportLists]>) holds no Hangul: in
+# "<!중요 공지> 내용" or "<!Important 공지>" the brackets are the writer's.
+_TAG = re.compile(rf"<(/?)([A-Za-z][A-Za-z0-9]*){_ATTRS}/?>|<!--.*?-->"
+                  r"|<![A-Za-z\[][^<>\uac00-\ud7a3\u3131-\u318e]{0,2000}>", re.DOTALL)
 _HTML_NAMES = frozenset("""
 a abbr address area article aside audio b base bdi bdo blockquote body br button canvas
 caption cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed
@@ -47,7 +49,11 @@ def _strip_tag(m: re.Match) -> str:
     name = name.lower()
     if name not in _HTML_NAMES:
         return m.group(0)
-    return "" if name in _INLINE_NAMES else " "
+    if name not in _INLINE_NAMES:
+        return " "
+    text, a, b = m.string, m.start(), m.end()
+    # ... except between two digits: 가격<s>10000</s>8000원 is not 100008000원
+    return " " if 0 < a and b < len(text) and text[a - 1].isdigit() and text[b].isdigit() else ""
 # Korean writes particles straight after a URL or an address (www.naver.com입니다,
 # abc@naver.com으로): a URL stops at Hangul, and does not end in punctuation that closes
 # the sentence or a bracket around it, except its own: (...) pairs inside it stay whole
@@ -74,7 +80,8 @@ def _url_mask(url: str, rep: str) -> str:
 
 
 # the name starts with a letter or digit: "드림..homemc@hanmail.net" keeps its ".."
-_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# (＠, the full-width at sign a Korean keyboard's full-width mode types, too)
+_EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*[@\uff20][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # 주민등록번호: YYMMDD-[1-8]XXXXXX (checked before phone numbers)
 # hyphen, the dashes a word processor puts in, minus, the full-width hyphen, and ㅡ (the
 # vowel, typed for a dash on a Korean keyboard: 010ㅡ1234ㅡ5678)
@@ -82,11 +89,15 @@ _NEAR = "\\-\u2010-\u2015\u2212"  # a number next to one of these is part of a l
 _DASH = _NEAR + "\uff0d\u3161"  # (ㅡㅡ, an emoticon, before a number does not hide it)
 _RRN = re.compile(rf"(?<!\d)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?[{_DASH}]?\s?"
                   rf"[1-8]\d{{6}}(?!\d)")
-# 010-1234-5678, 02)123-4567, (02) 123-4567, 010 - 1234 - 5678, +82 10-..., +82 (0)10-...
-_SEP = rf"(?:\s?[{_DASH}.]\s?|\s)?"
+# 010-1234-5678, 02)123-4567, (02) 123-4567, 010 - 1234 - 5678, +82 10-..., +82 (0)10-...,
+# 010  1234  5678 (spaces doubled, or tabs: up to three), 0505-123-4567 (a "safe number").
+# A number is part of a longer one where a digit, or a dash and a digit, stand next to it;
+# a dash next to a word does not hide it (홍길동-010-1234-5678, HP-010...).
+_SEP = rf"(?:\s{{0,3}}[{_DASH}.]\s{{0,3}}|\s{{1,3}})?"
 _PHONE = re.compile(
-    rf"(?<![\d{_NEAR}])(?:\+82{_SEP}(?:\(0\){_SEP})?\(?|\(?0)(?:1[016789]|2|[3-6][1-5]|70)"
-    rf"(?:\)\s?|{_SEP})\d{{3,4}}{_SEP}\d{{4}}(?![\d{_NEAR}])"
+    rf"(?<!\d)(?<!\d[{_NEAR}])(?:\+82{_SEP}(?:\(0\){_SEP})?\(?|\(?0)"
+    rf"(?:1[016789]|2|[3-6][1-5]|70|50[2-8])"
+    rf"(?:\)\s?|{_SEP})\d{{3,4}}{_SEP}\d{{4}}(?!\d)(?![{_NEAR}]\d)"
 )
 # Full-width digits and brackets, as some keyboards and forms write phone numbers
 _FULL_WIDTH_DIGIT = re.compile("[\uff10-\uff19]")
@@ -107,11 +118,19 @@ _ANY_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}{_ZWJ}]")  # the quick test (0
 _INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}]|(?<=[\\w\\s]){_ZWJ}|{_ZWJ}(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _COMPAT_JAMO = re.compile("([\u3131-\u318e]+)")
+# Half-width (ﾻ) and circled (㉠) jamo: NFKC makes them conjoining jamo too; they become
+# the compatibility jamo they stand for first.
+_CONJOINING_TO_COMPAT = {unicodedata.normalize("NFKC", chr(c)): chr(c)
+                         for c in range(0x3131, 0x318F)}
+_TO_COMPAT_JAMO = {c: _CONJOINING_TO_COMPAT[unicodedata.normalize("NFKC", chr(c))]
+                   for c in [*range(0xFFA1, 0xFFDD), *range(0x3260, 0x326E)]
+                   if unicodedata.normalize("NFKC", chr(c)) in _CONJOINING_TO_COMPAT}
 
 
 def _nfkc(text: str) -> str:
     """NFKC (full-width letters and digits to ASCII, ...) except for Korean compatibility
     jamo: NFKC turns ㅋㅋ into conjoining jamo (ᄏᄏ) that Kiwi reads as a noun."""
+    text = text.translate(_TO_COMPAT_JAMO)
     if not _COMPAT_JAMO.search(text):
         return unicodedata.normalize("NFKC", text)
     parts = _COMPAT_JAMO.split(text)  # odd positions: jamo runs, kept as written
@@ -184,7 +203,8 @@ class Clean(Stage):
         "emoji": "Emoji: keep, remove or replace (with --emoji-token).",
         "emoji_token": "What replaces an emoji with --emoji replace.",
         "normalize_repeats": "Cut characters repeated more than N times to N (ㅋㅋㅋㅋ -> ㅋㅋ); "
-                             "0 = off; digits and Roman numerals (III, VIII) are never touched.",
+                             "0 = off; digits, Roman numerals (III, VIII) and asterisks (masks) "
+                             "are never touched, Latin letters only in runs of 4+ (AAA stays).",
         "jamo": "Jamo runs: keep, remove_noise (ㅁㄴㅇㄹ; ㅋㅋㅠㅠ, ㄹㅇ, ㅎㅇㅌ stay) or remove.",
         "whitespace": "Collapse runs of spaces; drop invisible characters (zero-width "
                       "space, soft hyphen).",
@@ -221,14 +241,17 @@ class Clean(Stage):
         _check("jamo", jamo, ("keep", "remove_noise", "remove"))
         if not isinstance(normalize_repeats, int) or normalize_repeats < 0:
             raise ConfigError("clean option normalize_repeats: a whole number >= 0 (0 = off)")
+        self._masking = any(getattr(self, o) != "keep" for o in ("urls", "emails", "phones", "rrn"))
         # emoji replaced: a run of them is cut as repeated characters are (😀😀😀😀 -> 2)
         n = normalize_repeats
         self._emoji_run = (re.compile(rf"(?:{re.escape(emoji_token)}\s*){{{n + 1},}}")
                            if emoji == "replace" and n and emoji_token else None)
         self._repeat = (
-            # not digits, nor capitals: Roman numerals (대부 III, 록키 VIII) are numbers
-            re.compile(r"([^\dIVXLCDM\s])\1{%d,}" % normalize_repeats) if normalize_repeats
-            else None
+            # not digits, nor capitals: Roman numerals (대부 III, 록키 VIII) are numbers; nor
+            # asterisks, which mask (900101-2******); a Latin letter only in a run of 4 or
+            # more (soooo), as AAA 건전지, WWW, (viii) and xxx mean what they say
+            re.compile(r"([^\dIVXLCDM\sA-Za-z*\uff0a])\1{%d,}|([ABE-HJKN-UWYZa-z])\2{%d,}"
+                       % (n, max(n, 3))) if n else None
         )
 
     def _pii(self, text: str, mode: str, pattern: re.Pattern, kind: str) -> str:
@@ -246,19 +269,23 @@ class Clean(Stage):
             return pattern.sub(lambda m: _url_mask(m.group(0), rep), text)
         return pattern.sub(rep, text)
 
-    def _cut_repeats(self, text: str) -> str:
+    def _cut(self, text: str) -> str:
         n = self.normalize_repeats
-        cut = self._repeat.sub(lambda m: m.group(1) * n, text)  # type: ignore[union-attr]
+        return self._repeat.sub(  # type: ignore[union-attr]
+            lambda m: (m.group(1) or m.group(2)) * n, text)
+
+    def _cut_repeats(self, text: str) -> str:
+        cut = self._cut(text)
         if cut == text or (self.urls != "keep" and self.emails != "keep"):
             return cut
         # URLs / e-mails that are kept stay exactly as written (www.naver.com)
         parts = []
         last = 0
         for m in _KEPT.finditer(text):
-            parts.append(self._repeat.sub(lambda m: m.group(1) * n, text[last:m.start()]))
+            parts.append(self._cut(text[last:m.start()]))
             parts.append(m.group(0))
             last = m.end()
-        parts.append(self._repeat.sub(lambda m: m.group(1) * n, text[last:]))
+        parts.append(self._cut(text[last:]))
         return "".join(parts)
 
     def clean_text(self, text: str) -> str:
@@ -269,12 +296,20 @@ class Clean(Stage):
             text = _TAG_BLOCK.sub(" ", text)
             text = _TAG_BREAK.sub("\n", text)
             text = _TAG.sub(_strip_tag, text)
+            escaped = "&lt;" in text
             text = html.unescape(text).replace("\xa0", " ")
+            if escaped:  # escaped twice: &lt;b&gt;진짜&lt;/b&gt; left <b>진짜</b>
+                text = _TAG.sub(_strip_tag, text)
+        # Invisible characters (zero-width space, word joiner, soft hyphen) hid personal
+        # data from the patterns below (010\u200b-1234-5678), which their removal at the end
+        # then gave back readable: removed first, and whenever personal data is masked.
+        if (self.whitespace or self._masking) and _ANY_INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
         # Https://, Www. too (phones capitalize the first letter); before e-mails, since
         # ?email=a@b.com is part of its URL. (Substring tests: cheaper than lower().)
         if "ttp" in text or "TTP" in text or "ww" in text or "WW" in text:
             text = self._pii(text, self.urls, _URL, "url")
-        if "@" in text:
+        if "@" in text or "\uff20" in text:
             text = self._pii(text, self.emails, _EMAIL, "email")
         if _DIGITS4.search(text):
             text = self._pii(text, self.rrn, _RRN, "rrn")
@@ -295,8 +330,6 @@ class Clean(Stage):
         elif self.jamo == "remove_noise":
             text = _JAMO_RUN.sub(_jamo_noise, text)
         if self.whitespace:
-            if _ANY_INVISIBLE.search(text):  # cheaper than _INVISIBLE's look-arounds
-                text = _INVISIBLE.sub("", text)
             if self.keep_newlines and ("\r" in text or "\u2028" in text or "\u2029" in text):
                 text = _ODD_BREAKS.sub("\n", text)  # old Mac CR, Unicode line/para separators
             if self.keep_newlines and "\n" in text:
