@@ -1241,10 +1241,14 @@ def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
 
 def _text_out(io: dict[str, Any]) -> bool:
     """Text output: --format text, or stdout, or -o FILE.txt (the same lines in a file;
-    -o k.txt wrote a JSON list, and --format text -o FILE wrote no file)."""
+    -o k.txt wrote a JSON list, and --format text -o FILE wrote no file), or -o a device
+    or named pipe, written as stdout is (/dev/stdout got labels alone)."""
+    from .io.writers import is_device
+
     out = io.get("output")
     return io.get("out_format") == "text" or (io.get("out_format") is None and (
-        out in (None, "-") or Path(out).suffix.lower() in (".txt", ".text")))
+        out in (None, "-") or Path(out).suffix.lower() in (".txt", ".text")
+        or is_device(Path(out))))
 
 
 def _one_doc_per_file(io: dict[str, Any], per_line: bool) -> None:

@@ -561,3 +561,20 @@ def test_kiwi_jamo_endings_in_cp949_are_explained(tmp_path):
     with pytest.raises(UsageError, match="Kiwi writes some endings as jamo.*tokens need UTF-8"):
         w.write_rows([{"tokens": "하/XSV 시/EP ᆫ/ETM"}])
     w.close(ok=False)
+
+
+def test_a_device_gets_the_table_stdout_gets(cli, write):
+    # -o /dev/stdout (or a named pipe) without --format printed classify's labels alone,
+    # keywords as a JSON list: the text output is the one stdout gets
+    src = write("r.txt", "배우 연기가 정말 좋았다\n두 시간이 아깝다\n")
+    plain = cli("classify", src)
+    dev = cli("classify", src, "-o", "/dev/stdout")
+    assert plain.exit_code == dev.exit_code == 0
+    assert dev.stdout == plain.stdout and "\t" not in dev.stdout and "0." in dev.stdout
+    art = write("a.txt", "배우 연기가 좋았다. 영화 음악도 좋았다. 영화가 길었다.")
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "kotext", "keywords", str(art)]
+    dev_out = subprocess.run(run + ["-o", "/dev/stdout"], capture_output=True, text=True)
+    assert dev_out.returncode == 0 and dev_out.stdout == cli("keywords", art).stdout
