@@ -170,13 +170,19 @@ def _model_folder(ctx, param, value):
 
 def _run_identity(source, pipeline, token_format: str = "text") -> dict[str, Any]:
     """What a --resume must find unchanged: each input file (resolved) with its size (None
-    for stdin and datasets, which cannot be checked), the text column, the token format and
-    the stages' settings (not the batch size or thread counts, which change no output)."""
+    for stdin and datasets, which cannot be checked), the text column, the token format, the
+    options that read the input and the stages' settings (not the batch size or thread
+    counts, which change no output)."""
     inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in source.files] \
         if source.files else None
     stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
               for name, cfg in pipeline.to_config()["stages"].items()}
     stages["(input)"] = {"text_column": source.text_key, "token_format": token_format}
+    # how the input is cut into rows: resumed with another --quoting, the rows counted as
+    # done were other rows (30,000 in, 33,000 out, duplicated and garbled)
+    stages["(reader)"] = {"encoding": source.encoding, "input_format": source.input_format,
+                          "whole_file": source.whole_file, "quoting": source.quoting,
+                          "split": source.split}
     return {"input": inputs, "settings": stages}
 
 
@@ -503,7 +509,7 @@ def validate(pipeline_file: str, overrides: tuple[str, ...]) -> None:
               help="A text file of URLs (or .html paths), one per line; - reads stdin. "
                    "Blank lines and lines starting with # are skipped.")
 @click.option("-o", "--output", default=None, metavar="FILE",
-              help="Write here (.csv .tsv .jsonl .parquet); default: JSONL on stdout.")
+              help="Write here (.csv .tsv .jsonl .parquet .txt); default: JSONL on stdout.")
 @click.option("--format", "out_format", default=None,
               type=click.Choice(["csv", "tsv", "jsonl", "parquet", "text"]),
               help="Output format; default: from -o's suffix, or jsonl on stdout.")
@@ -639,7 +645,7 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True,
     room = shutil.get_terminal_size().columns - width - 9 if cut and tty else None
 
     def line(row: dict) -> str:
-        text = str(row.get(text_key) or "")
+        text = str(row.get(text_key) or "").rstrip()  # (a whole file's last line break)
         if room is not None:
             text = _fit(" ".join(text.split()), max(room, 20))
         if row.get(error):
@@ -712,7 +718,17 @@ def _table_for(io: dict[str, Any], nlp=None):
 
 @main.group(context_settings=CONTEXT)
 def train() -> None:
-    """Train models on your own data (see `kotext train classifier --help`)."""
+    """Train models on your own data: classifiers and summarizers.
+
+    \b
+    Examples:
+      kotext train classifier --train reviews.csv --text-column document \\
+          --label-column label --label-map 0=negative,1=positive -o models/my-model
+      kotext train classifier --method transformer --base klue/bert-base --train ... -o ...
+      kotext train summarizer --train pairs.jsonl --model ./kobart-base -o models/my-sum
+
+    See `kotext train classifier --help` and `kotext train summarizer --help`.
+    """
 
 
 def _labeled(path, text_column, label_column, encoding, label_map, drop_blank_labels, limit=None):
@@ -1550,7 +1566,8 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
               help="Held-out pairs: their loss goes into the model card.")
 @click.option("--epochs", default=3.0, show_default=True, type=click.FloatRange(0, min_open=True))
 @click.option("--lr", default=5e-5, show_default=True, type=click.FloatRange(0, min_open=True))
-@click.option("--batch-size", default=4, show_default=True, type=click.IntRange(1))
+@click.option("--batch-size", default=4, show_default=True, type=click.IntRange(1),
+              help="Document-summary pairs per training step.")
 @click.option("--max-steps", default=None, type=click.IntRange(1),
               help="Stop after this many steps (overrides --epochs).")
 @click.option("--max-source-length", default=512, show_default=True, type=click.IntRange(8))
@@ -1616,7 +1633,7 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
 @click.option("--mlm-probability", default=None, type=float,
               help="Share of tokens masked (0.15).")
 @click.option("--val-fraction", default=None, type=float,
-              help="Share of texts held out for the MLM loss (0.01).")
+              help="Share of texts held out for the MLM loss (0.01; none under 100 texts).")
 @click.option("--fp16", is_flag=True, help="Mixed precision on a GPU.")
 @click.option("--device", default=None, metavar="DEVICE",
               help="cpu, cuda or cuda:N (default: a GPU when there is one).")
@@ -1882,7 +1899,8 @@ def _oov_note(vec, words) -> None:
 @click.argument("words", nargs=-1, required=True, metavar="WORD...")
 @_vectors_options
 @click.option("--negative", multiple=True, metavar="WORD", help="Subtract this word (repeatable).")
-@click.option("-n", "--top", default=10, show_default=True, type=click.IntRange(1))
+@click.option("-n", "--top", default=10, show_default=True, type=click.IntRange(1),
+              help="How many nearest words to list.")
 def embed_similar(words, model, vectors_format, negative, top) -> None:
     """The nearest words (cosine) to WORD (several words: to their sum).
 
@@ -1903,7 +1921,8 @@ def embed_similar(words, model, vectors_format, negative, top) -> None:
 @click.argument("b", metavar="B")
 @click.argument("c", metavar="C")
 @_vectors_options
-@click.option("-n", "--top", default=5, show_default=True, type=click.IntRange(1))
+@click.option("-n", "--top", default=5, show_default=True, type=click.IntRange(1),
+              help="How many answers to list.")
 def embed_analogy(a, b, c, model, vectors_format, top) -> None:
     """Words near A - B + C (왕 남자 여자 -> 여왕: A is to B as the answer is to C).
 
@@ -2004,7 +2023,8 @@ COMMON_MIN_DOCS = 50
 @_corpus_options
 @click.option("-q", "--query", required=True, help="The text to find similar documents to.")
 @_vectors_options
-@click.option("-n", "--top", default=5, show_default=True, type=click.IntRange(1))
+@click.option("-n", "--top", default=5, show_default=True, type=click.IntRange(1),
+              help="How many similar documents to list.")
 @click.option("--weighting", default="sif", show_default=True,
               type=click.Choice(["mean", "tfidf", "sif"]),
               help="How word vectors are averaged into a document vector.")
@@ -2012,7 +2032,8 @@ COMMON_MIN_DOCS = 50
               help="Remove the N directions all documents share (SIF's last step), "
                    f"estimated on the first {COMMON_FIT_DOCS:,} documents; 0 = off. "
                    f"Needs {COMMON_MIN_DOCS} documents or more.")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1),
+              help="Documents tokenized and scored per batch (memory stays flat).")
 def similar_docs(input, text_column, encoding, input_format, limit, query, model,
                  vectors_format, top, weighting, common, batch_size) -> None:
     """The documents of INPUT nearest to --query (cosine of document vectors).

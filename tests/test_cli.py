@@ -286,6 +286,9 @@ def test_resume_after_interrupt(cli, write, tmp_path):
     # ... or another text column (rows 1-13 cleaned from one column, the rest from another)
     r = cli("run", conf, src, "-o", out, "--resume", "--text-column", "id")
     assert r.exit_code == 2 and "with another --text-column" in r.output
+    # ... or the input cut into rows another way (33,000 rows out of 30,000, garbled)
+    r = cli("run", conf, src, "-o", out, "--resume", "--quoting", "none")
+    assert r.exit_code == 2 and "with other options for reading the input" in r.output
     CtrlC.seen = -1000  # the same settings, and no second Ctrl-C
     r = cli("run", conf, src, "-o", out, "--resume")
     assert r.exit_code == 0, r.output

@@ -344,7 +344,7 @@ def test_cli_train_and_summarize_with_the_model(cli, tiny_bart, write, tmp_path)
     assert res.exit_code == 0, res.output
     assert (out / "README.md").is_file()
     # the limit was lowered to the model's without a word
-    assert "--max-source-length 100000 is above what the model takes; using" in res.output
+    assert "length 100000 (--max-source-length) is above what the model takes; using" in res.output
     assert f"--method abstractive --model {out}" in (out / "README.md").read_text("utf-8")
     art = write("a.txt", PAIRS[1][0])
     res = cli("summarize", art, "--method", "abstractive", "--model", out, "--max-length", "6",

@@ -119,6 +119,12 @@ def _what_changed(then: Any, now: Any) -> str:
     if was and was != (now.get("settings") or {}).get("(input)"):
         return (f"with another --text-column or --token-format (it was "
                 f"{was['text_column']!r}, {was['token_format']})")
+    was = (then.get("settings") or {}).get("(reader)")
+    if was != (now.get("settings") or {}).get("(reader)"):
+        given = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in (was or {}).items()
+                          if v not in (None, False, "auto"))
+        return (f"with other options for reading the input (--encoding, --input-format, "
+                f"--whole-file, --quoting, --split; it was {given or 'run with none of them'})")
     return "with other pipeline settings (model or stage options)"
 
 

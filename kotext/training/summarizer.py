@@ -103,7 +103,8 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     for opt, want, got in (("--max-source-length", asked[0], max_source_length),
                            ("--max-target-length", asked[1], max_target_length)):
         if got < want:  # it was lowered without a word
-            log(f"{opt} {want} is above what the model takes; using {got} tokens")
+            # (said as a length, not as the flag: the value may be the default)
+            log(f"length {want} ({opt}) is above what the model takes; using {got} tokens")
     from ..transformer.hub import quiet_transformers
 
     with quiet_transformers():  # (no "indexing errors" warning: truncation is set below)

@@ -193,6 +193,9 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(enc))
     n_val = int(len(enc) * args.val_fraction) if len(enc) >= 100 else 0
+    if args.val_fraction and not n_val:
+        log(f"--val-fraction {args.val_fraction}: nothing held out from {len(enc)} texts "
+            "(a held-out loss needs 100 texts or more); the card reports the training loss")
     val = [enc[i] for i in order[:n_val]]
     train = [enc[i] for i in order[n_val:]]
     config = bert_config(tok, args)

@@ -359,7 +359,8 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
     limit = model_limit(model.config)
     max_length = min(args.max_length, limit)
     if args.max_length > limit:
-        log(f"--max-length {args.max_length} is above the model's limit; using {limit}")
+        log(f"length {args.max_length} (--max-length) is above the model's limit; using "
+            f"{limit}")
     frozen = apply_freeze(model, args.freeze)
     model.to(device)
 
