@@ -33,7 +33,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 class KotextGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         warnings.showwarning = _show_warning
-        _RUN.update(part=None, resumable=False)
+        _RUN.update(part=None, resumable=False, exit=0)
         args = sys.argv[1:]
         to_file = any(a in ("-o", "--output", "--json") and i + 1 < len(args)
                       and args[i + 1] != "-" for i, a in enumerate(args)) or \
@@ -57,7 +57,7 @@ class KotextGroup(click.Group):
             raise
         except BrokenPipeError:  # `kotext ... | head`
             sys.stderr.close()
-            sys.exit(0)
+            sys.exit(_RUN["exit"])  # 1 where rows had failed (a closed stderr made it 0)
         except OSError as e:  # a full disk, a closed stdout: not "some rows failed" (1)
             where = f" ({e.filename})" if e.filename else ""
             click.echo(f"kotext: error: cannot write the output{where}: {e.strerror or e}. "
@@ -73,7 +73,9 @@ class KotextGroup(click.Group):
             sys.exit(130)
 
 
-_RUN: dict[str, Any] = {"part": None, "resumable": False}  # the running job's -o part file
+# the running job's -o part file, and the exit code it ends with once that is known (so
+# that a pipe closing while the summary is printed does not turn "rows failed" into 0)
+_RUN: dict[str, Any] = {"part": None, "resumable": False, "exit": 0}
 
 
 @click.group(cls=KotextGroup, context_settings=CONTEXT)
@@ -275,6 +277,9 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                    f"rows the columns were read from ({names_}); a {writer.fmt} table has no "
                    f"column for them: write .jsonl to keep them", err=True)
     failed = stats.failed + failed_before  # a resumed file's failed rows count too
+    # (abort stops at a failure of its own; failed rows from the run it resumed count)
+    _RUN["exit"] = int(bool(failed and (on_error == "fail"
+                                        or (on_error == "abort" and failed_before))))
     if sys.stderr.isatty() or failed:
         rows = (f"{resumed + stats.rows} rows ({resumed} from the interrupted run, "
                 f"{failed_before} of them failed; {stats.rows} now, {stats.failed} of them "
@@ -286,8 +291,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         if stats.failed > len(stats.errors):
             click.echo(f"  ... see the error column for the other "
                        f"{stats.failed - len(stats.errors)}", err=True)
-    if failed and (on_error == "fail" or (on_error == "abort" and failed_before)):
-        # (abort stops at a failure of its own; failed rows from the run it resumed count)
+    if _RUN["exit"]:
         click.echo("  (each failing row keeps its place, with the reason in its error column; "
                    "--on-error skip accepts them and exits 0)", err=True)
         sys.exit(1)
@@ -600,6 +604,7 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
     finally:
         writer.close(ok=ok)
     where = f" -> {output}" if output and ok else ""
+    _RUN["exit"] = int(bool(aborted or (failed and on_error == "fail")))
     if sys.stderr.isatty() or failed:  # as the other commands: quiet in a pipeline
         click.echo(f"{n} pages, {failed} failed, {time.perf_counter() - t0:.1f} s{where}",
                    err=True)
@@ -1104,6 +1109,7 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     rep = classification_report(gold, preds, labels)
     rep["model"] = str(model)
     rep["data"] = str(data)
+    _RUN["exit"] = int(bool(rep["failed"]))
     _report(rep, json_out, format_report)
     if plot:
         Path(plot).parent.mkdir(parents=True, exist_ok=True)
@@ -1248,6 +1254,7 @@ def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
         for line in show(doc):
             echo(line)
     if failed:
+        _RUN["exit"] = int(io["on_error"] == "fail")
         click.echo(f"{n} documents, {failed} failed", err=True)
         for e in errors:
             click.echo(f"  {e}", err=True)

@@ -583,3 +583,17 @@ def test_resume_with_abort_counts_failed_rows_from_before(cli, write, tmp_path):
     r = cli("run", conf, src, "-o", out, "--resume", "--on-error", "abort")
     assert r.exit_code == 1 and "1 of them failed" in r.stderr
     assert len(read_csv(out)) == 30
+
+
+def test_failed_rows_exit_1_even_when_stderr_is_closed_early(write, tmp_path):
+    # `kotext ... 2>&1 | true`: the summary met a closed pipe and the run exited 0
+    import subprocess
+    import sys
+
+    src = write("r.csv", "id,text\n1,좋은 영화\n2,\n3,지루한 영화\n")
+    proc = subprocess.Popen([sys.executable, "-m", "kotext", "classify", str(src), "-o",
+                             str(tmp_path / "o.csv")], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    proc.stderr.close()  # the reader is gone before anything is written
+    assert proc.wait(60) == 1
+    assert len(read_csv(tmp_path / "o.csv")) == 3
