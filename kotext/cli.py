@@ -260,7 +260,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         _RUN.update(part=writer.part, resumable=writer.fmt != "parquet")
     writer.error_key = names["error"]
     resumed, failed_before = writer.rows_done, writer.failed_before
-    if resume and not resumed and writer.path is not None:
+    if resume and not writer.resumed and writer.path is not None:
         click.echo(f"kotext: note: --resume: no interrupted run to go on from ({writer.part} "
                    f"with its checkpoint); running from the start", err=True)
     with _progress(desc) as bar:

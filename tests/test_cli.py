@@ -597,3 +597,15 @@ def test_failed_rows_exit_1_even_when_stderr_is_closed_early(write, tmp_path):
     proc.stderr.close()  # the reader is gone before anything is written
     assert proc.wait(60) == 1
     assert len(read_csv(tmp_path / "o.csv")) == 3
+
+
+def test_resume_after_an_abort_on_the_first_row_is_not_told_there_was_nothing(cli, write,
+                                                                              tmp_path):
+    # a part file and checkpoint of 0 rows: "no interrupted run to go on from" was wrong
+    src = write("r.csv", "id,text\n1,\n2,좋은 영화\n")
+    out = tmp_path / "o.csv"
+    r = cli("classify", src, "-o", out, "--on-error", "abort")
+    assert r.exit_code == 1 and (tmp_path / "o.csv.part").exists()
+    r = cli("classify", src, "-o", out, "--resume", "--on-error", "skip")
+    assert r.exit_code == 0 and "no interrupted run" not in r.stderr
+    assert [row["id"] for row in read_csv(out)] == ["1", "2"]

@@ -379,6 +379,16 @@ def test_binary_junk(write):
         rows(write("junk.parquet", junk))
 
 
+def test_gzip_data_without_gz_in_its_name_is_told_so(write):
+    # gzip on stdin or in a .csv file was "binary data ... for UTF-16 pass --encoding utf-16"
+    import gzip
+
+    data = gzip.compress("id,text\n1,좋은 영화\n".encode())
+    with pytest.raises(InputError, match=r"gzip-compressed data.*FILE\.csv\.gz"):
+        rows(write("a.csv", data))
+    assert [r["text"] for r in rows(write("a.csv.gz", data))] == ["좋은 영화"]
+
+
 def test_one_mb_single_line(write):
     line = "가나다라마바사 " * (1_000_000 // 22 + 1)
     out = rows(write("big.txt", line))

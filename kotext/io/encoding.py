@@ -31,6 +31,12 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if head.startswith(b"\x1f\x8b"):  # (it was "binary data ... for UTF-16 pass ...")
+        how = ("pipe it through zcat first, or give the file by name (FILE.csv.gz is read as "
+               "it is)" if name == "stdin" else
+               "name it FILE.csv.gz (or .tsv.gz, .jsonl.gz, .txt.gz), which kotext reads as it "
+               "is, or decompress it (gunzip)")
+        raise InputError(f"{name}: gzip-compressed data, not text: {how}")
     if b"\x00" in head:
         nuls = head.count(b"\x00")
         if nuls <= max(3, len(head) // 100) and _utf8_prefix_ok(head.replace(b"\x00", b"")):

@@ -254,6 +254,7 @@ class Writer:
         self.text_key = text_key
         self.line_format = line_format  # text format: row -> line (default: row[text_key])
         self.rows_done = 0
+        self.resumed = False  # a part file and its checkpoint were found (maybe of 0 rows)
         self._pq_writer = None
         self._pq_rows: list[dict[str, Any]] = []
         self._end = 0  # bytes of the part file after the last whole write_rows
@@ -328,6 +329,7 @@ class Writer:
                     f"--output-encoding {state['encoding']}, or delete it (and "
                     f"{self.ckpt.name}) to start over")
             self.rows_done = int(state["rows"])
+            self.resumed = True
             self.failed_before = self.failed_done = int(state.get("failed", 0))
             if self.part.stat().st_size < int(state["bytes"]):
                 raise UsageError(
