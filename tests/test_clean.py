@@ -306,3 +306,15 @@ def test_html_edge_cases():
 def test_nfkc_keeps_half_width_and_circled_jamo_as_jamo():
     # NFKC made ﾻ and ㉠ conjoining jamo (ᄏ, ᄀ), which Kiwi tags as nouns
     assert c("재밌다ﾻﾻ ㉠ 항목", normalize="NFKC") == "재밌다ㅋㅋ ㄱ 항목"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # URLs written without a scheme (a blog address holds its writer's id) were left as is
+    ("m.blog.naver.com/kim123에서 봤어요", "[URL]에서 봤어요"), ("bit.ly/3abcd 참고", "[URL] 참고"),
+    ("youtu.be/abcd123", "[URL]"), ("ftp://files.example.com/a.zip", "[URL]"),
+    # ... but a bare domain, scores, dates and words with slashes are no URLs
+    ("naver.com 좋아", "naver.com 좋아"), ("9.5/10 점", "9.5/10 점"), ("A/S 센터", "A/S 센터"),
+    ("2024.01.15/ 개봉", "2024.01.15/ 개봉"), ("연기/연출/음악 최고", "연기/연출/음악 최고"),
+])
+def test_urls_without_a_scheme(text, expected):
+    assert c(text) == expected

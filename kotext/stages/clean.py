@@ -63,7 +63,11 @@ _HANGUL = "\uac00-\ud7a3\u3131-\u318e"
 # (https://ko.wikipedia.org/wiki/기생충_(영화): the path leaked after "[URL]").
 _URL_PAREN = rf"\([^\s<>\"'{_HANGUL}()]*\)|(?<=_)\([^\s<>\"'()]*\)"
 _URL_HANGUL = rf"(?<=[/=_?&#])[{_HANGUL}]+"
-_URL = re.compile(rf"(?:https?://|www\.)(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN}|{_URL_HANGUL})*"
+# A URL written without a scheme: a domain with a common ending, followed by a path
+# (blog.naver.com/kim123, bit.ly/3abc, youtu.be/x; a bare naver.com stays a word)
+_BARE_DOMAIN = (r"(?<![\w.@/-])[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*"
+                r"\.(?:com|net|org|kr|ly|be|io|me|tv|gl|co)(?=/)")
+_URL = re.compile(rf"(?:https?://|www\.|ftp://|{_BARE_DOMAIN})(?:[^\s<>\"'{_HANGUL}()]|{_URL_PAREN}|{_URL_HANGUL})*"
                   rf"(?:[^\s<>\"'{_HANGUL}.,;:!?()\]}}]|{_URL_PAREN}|{_URL_HANGUL})",
                   re.IGNORECASE)
 # ...naver.com/에서: a particle written after the slash that ends a URL stays outside it
@@ -305,9 +309,10 @@ class Clean(Stage):
         # then gave back readable: removed first, and whenever personal data is masked.
         if (self.whitespace or self._masking) and _ANY_INVISIBLE.search(text):
             text = _INVISIBLE.sub("", text)
-        # Https://, Www. too (phones capitalize the first letter); before e-mails, since
-        # ?email=a@b.com is part of its URL. (Substring tests: cheaper than lower().)
-        if "ttp" in text or "TTP" in text or "ww" in text or "WW" in text:
+        # Https://, Www. too (phones capitalize the first letter), naver.com/...; before
+        # e-mails, since ?email=a@b.com is part of its URL. (Substring tests: cheaper than
+        # lower().)
+        if "ttp" in text or "TTP" in text or "ww" in text or "WW" in text or "/" in text:
             text = self._pii(text, self.urls, _URL, "url")
         if "@" in text or "\uff20" in text:
             text = self._pii(text, self.emails, _EMAIL, "email")
