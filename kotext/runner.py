@@ -146,6 +146,9 @@ def doc_of(row: dict, text_key: str, nfc_column: bool = False) -> Doc:
         # NFD (macOS) made NFC: the column is written as tokenized, so that offsets fit it
         # (with --no-clean there is no clean_text column to slice instead)
         row[text_key] = text
+    if "\x00" in text and not err:  # a stray NUL byte, anywhere in the file
+        err = (f"{text_key}: the text holds a NUL byte (U+0000), which text cannot hold; "
+               f"remove them from the file (e.g. tr -d '\\000' < FILE > CLEAN_FILE)")
     doc = Doc(text=text, meta=row)
     doc.error = f"input: {err}" if err else None
     return doc

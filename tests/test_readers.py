@@ -368,15 +368,32 @@ def test_binary_junk(write):
     junk = bytes(range(256)) * 8
     with pytest.raises(InputError, match="binary data"):
         rows(write("junk.txt", junk))
-    # a text with a stray NUL is told so, and where (it was told to try UTF-16)
+    # a text with a stray NUL is read (it was told to try UTF-16, later refused whole when
+    # the NUL was in the first 64 KB and passed into the output after them): its row fails
+    # on its own in a run, wherever it is (test_a_stray_nul_fails_its_row_alone)
     stray = "첫 줄\n둘째 줄\n".encode() * 50 + "좋은\x00영화\n".encode()
-    with pytest.raises(InputError, match=r"1 NUL byte\(s\) \(the first on line 101\).*tr -d"):
-        rows(write("nul.txt", stray))
-    # a small file too (it was "binary data ... try UTF-16"), and the advice keeps a CSV a CSV
-    with pytest.raises(InputError, match=r"on line 2\).*> clean\.csv"):
-        rows(write("n.csv", "id,text\n1,별로\x00다\n".encode()))
+    assert rows(write("nul.txt", stray))[100]["text"] == "좋은\x00영화"
+    cp949 = "id,text\n1,별로\x00다\n2,좋다\n".encode("cp949")
+    assert [r["text"] for r in rows(write("n.csv", cp949))] == ["별로\x00다", "좋다"]
     with pytest.raises(InputError, match="not a readable parquet file"):
         rows(write("junk.parquet", junk))
+
+
+@pytest.mark.parametrize("at", [1, 5000])
+def test_a_stray_nul_fails_its_row_alone(cli, write, tmp_path, at):
+    # early in the file the whole run was refused (exit 2); after 64 KB it passed through
+    lines = [f"{i},리뷰 {i} 좋아요" for i in range(6000)]
+    lines[at] = f"{at},좋은\x00영화"
+    src = write("r.csv", "id,text\n" + "\n".join(lines) + "\n")
+    out = tmp_path / "o.csv"
+    r = cli("clean", src, "-o", out)
+    assert r.exit_code == 1 and "NUL byte" in r.stderr and "tr -d" in r.stderr
+    import csv as _csv
+
+    with open(out, encoding="utf-8", newline="") as f:
+        got = list(_csv.DictReader(f))
+    assert [g["id"] for g in got] == [str(i) for i in range(6000)]
+    assert [g["id"] for g in got if g["error"]] == [str(at)]
 
 
 def test_gzip_data_without_gz_in_its_name_is_told_so(write):

@@ -25,6 +25,14 @@ def _utf8_prefix_ok(head: bytes) -> bool:
         return False
 
 
+def _cp949_ok(head: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("cp949")().decode(head, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def detect_encoding(head: bytes, name: str = "input") -> str:
     """Guess the encoding from the first bytes of a file; binary data is an error."""
     if head.startswith(codecs.BOM_UTF8):
@@ -39,29 +47,19 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
         raise InputError(f"{name}: gzip-compressed data, not text: {how}")
     if b"\x00" in head:
         nuls = head.count(b"\x00")
-        if nuls <= max(3, len(head) // 100) and _utf8_prefix_ok(head.replace(b"\x00", b"")):
-            # text with a stray NUL: the UTF-16 advice was the wrong fix
-            line = head[: head.index(b"\x00")].count(b"\n") + 1
-            base = name[:-3] if name.endswith(".gz") else name
-            dot = base.rfind(".")
-            clean = "clean" + (base[dot:] if dot > base.rfind("/") and dot >= 0 else ".txt")
-            how = ("pipe the data through tr -d '\\000' first" if name == "stdin"
-                   else f"e.g. zcat {name} | tr -d '\\000' > {clean}" if name.endswith(".gz")
-                   else f"e.g. tr -d '\\000' < {name} > {clean}")
-            raise InputError(
-                f"{name}: a text file with {nuls} NUL byte(s) (the first on line {line}), "
-                f"which text cannot hold. Remove them ({how}) and run on the result")
+        text = head.replace(b"\x00", b"")
+        if nuls <= max(3, len(head) // 100) and (_utf8_prefix_ok(text) or _cp949_ok(text)):
+            # text with a stray NUL (it was told to try UTF-16): read on; each row whose
+            # text holds one fails on its own, wherever it is in the file (runner.doc_of)
+            return detect_encoding(text, name)
         raise InputError(
             f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
             "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16."
         )
     if _utf8_prefix_ok(head):
         return "utf-8"
-    try:
-        codecs.getincrementaldecoder("cp949")().decode(head, final=False)
+    if _cp949_ok(head):
         return "cp949"
-    except UnicodeDecodeError:
-        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
