@@ -181,10 +181,15 @@ def _run_identity(source, pipeline, token_format: str = "text") -> dict[str, Any
               for name, cfg in pipeline.to_config()["stages"].items()}
     stages["(input)"] = {"text_column": source.text_key, "token_format": token_format}
     # how the input is cut into rows: resumed with another --quoting, the rows counted as
-    # done were other rows (30,000 in, 33,000 out, duplicated and garbled)
-    stages["(reader)"] = {"encoding": source.encoding, "input_format": source.input_format,
-                          "whole_file": source.whole_file, "quoting": source.quoting,
-                          "split": source.split}
+    # done were other rows (30,000 in, 33,000 out, duplicated and garbled). The format as
+    # read (--input-format csv on a .csv changes nothing); the encoding is left out: one
+    # that does not fit stops the run, and an auto-detected one equals the same given.
+    from .io.readers import format_of
+
+    formats = [source.input_format or format_of(f) for f in source.files] or \
+        [source.input_format]
+    stages["(reader)"] = {"formats": formats, "whole_file": source.whole_file,
+                          "quoting": source.quoting, "split": source.split}
     return {"input": inputs, "settings": stages}
 
 
@@ -1266,12 +1271,12 @@ def _text_out(io: dict[str, Any]) -> bool:
     """Text output: --format text, or stdout, or -o FILE.txt (the same lines in a file;
     -o k.txt wrote a JSON list, and --format text -o FILE wrote no file), or -o a device
     or named pipe, written as stdout is (/dev/stdout got labels alone)."""
-    from .io.writers import is_device
+    from .io.writers import device_format, is_device
 
     out = io.get("output")
     return io.get("out_format") == "text" or (io.get("out_format") is None and (
         out in (None, "-") or Path(out).suffix.lower() in (".txt", ".text")
-        or is_device(Path(out))))
+        or (is_device(Path(out)) and device_format(Path(out)) == "text")))
 
 
 def _one_doc_per_file(io: dict[str, Any], per_line: bool) -> None:

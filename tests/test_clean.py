@@ -268,6 +268,7 @@ def test_nfkc_keeps_korean_jamo():
     # spaces doubled, tabs
     ("010  1234  5678", "[PHONE]"), ("010\t\t1234\t\t5678", "[PHONE]"),
     ("02  123  4567", "[PHONE]"), ("010 -  1234 - 5678", "[PHONE]"),
+    ("데이터\n02\n\n1234\n\n5678", "데이터\n02\n1234\n5678"),  # not across blank lines
     # a dash next to a word does not hide a number; one next to a digit makes it longer
     ("홍길동-010-1234-5678", "홍길동-[PHONE]"), ("HP-010-1234-5678", "HP-[PHONE]"),
     ("010-1234-5678-홍길동", "[PHONE]-홍길동"), ("연락처-01012345678", "연락처-[PHONE]"),
@@ -295,12 +296,14 @@ def test_repeats_keep_words_and_masks():
 
 
 def test_html_edge_cases():
-    # an inline tag between two numbers is a space; escaped twice is still markup
-    assert c("가격<s>10000</s>8000원") == "가격10000 8000원"
-    assert c("&lt;b&gt;진짜&lt;/b&gt; 재밌음") == "진짜 재밌음"
     # a declaration holds no Hangul: these brackets are the writer's
     assert c("<!Important 공지> 내용") == "<!Important 공지> 내용"
-    assert c("<!DOCTYPE html><p>본문</p><![if !supportLists]>1. 항목<![endif]>") == "본문\n1. 항목"
+    assert c("<!DOCTYPE html><p>본문</p>") == "본문"
+    assert c("<![CDATA[Great movie 10/10]]> 최고") == "<![CDATA[Great movie 10/10]]> 최고"
+    # inline markup inside a number joins it, and it is still masked (a space leaked it)
+    assert c("010-123<b>4</b>-5678 로 연락, 900101-1<b>234567</b>") == "[PHONE] 로 연락, [RRN]"
+    # escaped markup is text
+    assert c("x &lt; y 이고 &lt;b&gt; 태그") == "x < y 이고 <b> 태그"
 
 
 def test_nfkc_keeps_half_width_and_circled_jamo_as_jamo():
@@ -315,6 +318,11 @@ def test_nfkc_keeps_half_width_and_circled_jamo_as_jamo():
     # ... but a bare domain, scores, dates and words with slashes are no URLs
     ("naver.com 좋아", "naver.com 좋아"), ("9.5/10 점", "9.5/10 점"), ("A/S 센터", "A/S 센터"),
     ("2024.01.15/ 개봉", "2024.01.15/ 개봉"), ("연기/연출/음악 최고", "연기/연출/음악 최고"),
+    # ... nor names and comparisons (the ending is lower case, a label has a letter, and a
+    # path follows the slash)
+    ("ASP.NET/C# 개발자", "ASP.NET/C# 개발자"), ("Amazon.com/Netflix 비교", "Amazon.com/Netflix 비교"),
+    ("To.be/continued", "To.be/continued"), ("Let.it.be/비틀즈", "Let.it.be/비틀즈"),
+    ("3.me/5", "3.me/5"), ("netflix.com/ 에서", "netflix.com/ 에서"),
 ])
 def test_urls_without_a_scheme(text, expected):
     assert c(text) == expected

@@ -289,8 +289,8 @@ def test_resume_after_interrupt(cli, write, tmp_path):
     # ... or the input cut into rows another way (33,000 rows out of 30,000, garbled)
     r = cli("run", conf, src, "-o", out, "--resume", "--quoting", "none")
     assert r.exit_code == 2 and "with other options for reading the input" in r.output
-    CtrlC.seen = -1000  # the same settings, and no second Ctrl-C
-    r = cli("run", conf, src, "-o", out, "--resume")
+    CtrlC.seen = -1000  # the same settings, and no second Ctrl-C; naming the format the
+    r = cli("run", conf, src, "-o", out, "--resume", "--input-format", "csv")  # file has
     assert r.exit_code == 0, r.output
     rows = read_csv(out)
     assert [x["id"] for x in rows] == [str(i) for i in range(30)]

@@ -291,7 +291,9 @@ def test_resume_refuses_another_input(tmp_path):
         Writer(p, None, COLS, resume=True, source={**run, "input": [["/data/in.csv", 140]]})
     with pytest.raises(UsageError, match=r"with other pipeline settings"):
         Writer(p, None, COLS, resume=True, source={**run, "settings": {"classify": {"model": "b"}}})
-    w = Writer(p, None, COLS, resume=True, source=run)  # the same input and settings
+    # a part file from before the reader options were recorded is resumed, not refused
+    reader = {**run, "settings": {**run["settings"], "(reader)": {"quoting": "auto"}}}
+    w = Writer(p, None, COLS, resume=True, source=reader)  # the same input and settings
     assert w.rows_done == 1
     w.write_rows(ROWS[1:])
     w.close()
@@ -578,3 +580,38 @@ def test_a_device_gets_the_table_stdout_gets(cli, write):
     run = [sys.executable, "-m", "kotext", "keywords", str(art)]
     dev_out = subprocess.run(run + ["-o", "/dev/stdout"], capture_output=True, text=True)
     assert dev_out.returncode == 0 and dev_out.stdout == cli("keywords", art).stdout
+
+
+def test_resume_refuses_another_way_of_reading_the_input(tmp_path):
+    p = tmp_path / "o.csv"
+    run = {"input": [["/data/in.csv", 100]],
+           "settings": {"(reader)": {"formats": ["csv"], "quoting": "auto"}}}
+    w = Writer(p, None, COLS, source=run)
+    w.write_rows(ROWS[:1])
+    w.close(ok=False)
+    other = {**run, "settings": {"(reader)": {"formats": ["csv"], "quoting": "none"}}}
+    with pytest.raises(UsageError, match=r"other options for reading the input.*quoting auto"):
+        Writer(p, None, COLS, resume=True, source=other)
+    assert Writer(p, None, COLS, resume=True, source=run).rows_done == 1
+
+
+def test_a_pipe_named_for_a_line_format_gets_it_and_dev_shm_holds_files(tmp_path):
+    # a named pipe p.jsonl got text; -o /dev/shm/x.csv was taken for a device (text)
+    import os
+    import threading
+
+    from pathlib import Path
+
+    from kotext.io.writers import is_device
+
+    fifo = tmp_path / "p.jsonl"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text("utf-8")), daemon=True)
+    reader.start()
+    w = Writer(str(fifo), None, ["text", "label"], text_key="text")
+    w.write_rows([{"text": "가", "label": "x"}])
+    w.close()
+    reader.join(10)
+    assert [json.loads(x) for x in got[0].splitlines()] == [{"text": "가", "label": "x"}]
+    assert not is_device(Path("/dev/shm/x.csv")) and is_device(Path("/dev/stdout"))

@@ -77,8 +77,18 @@ def _codec(encoding: str) -> str:
 
 
 def is_device(path: Path) -> bool:
-    """/dev/stdout, /dev/null, a named pipe: written straight through, never replaced."""
-    return path.as_posix().startswith("/dev/") or path.is_fifo() or path.is_char_device()
+    """/dev/stdout, /dev/null, a named pipe: written straight through, never replaced
+    (/dev/shm holds files like any folder)."""
+    p = path.as_posix()
+    return (p.startswith("/dev/") and not p.startswith("/dev/shm/")) or path.is_fifo() \
+        or path.is_char_device()
+
+
+def device_format(path: Path) -> str:
+    """What a device or named pipe gets without --format: the text stdout gets, unless
+    its name says a line format (a pipe named rows.jsonl or rows.csv)."""
+    fmt = format_of(path)
+    return fmt if fmt in ("csv", "tsv", "jsonl") else "text"
 
 
 def _fits(pa, v: Any, typ) -> bool:
@@ -106,6 +116,16 @@ def _tsv_cell(v: Any) -> str:
     return s
 
 
+def _as_older(now: Any, then: Any) -> Any:
+    """This run's identity as a part file from an older kotext recorded it: without the
+    reader options, when it has none (such a part is resumed, not refused)."""
+    if isinstance(now, dict) and isinstance(then, dict) and \
+            "(reader)" not in (then.get("settings") or {}):
+        return {**now, "settings": {k: v for k, v in (now.get("settings") or {}).items()
+                                    if k != "(reader)"}}
+    return now
+
+
 def _what_changed(then: Any, now: Any) -> str:
     """For --resume's refusal: what differs between the run that wrote the part file and
     this one (``source`` = {"input": [[path, size], ...], "settings": {...}})."""
@@ -120,11 +140,10 @@ def _what_changed(then: Any, now: Any) -> str:
         return (f"with another --text-column or --token-format (it was "
                 f"{was['text_column']!r}, {was['token_format']})")
     was = (then.get("settings") or {}).get("(reader)")
-    if was != (now.get("settings") or {}).get("(reader)"):
-        given = ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in (was or {}).items()
-                          if v not in (None, False, "auto"))
-        return (f"with other options for reading the input (--encoding, --input-format, "
-                f"--whole-file, --quoting, --split; it was {given or 'run with none of them'})")
+    if was and was != (now.get("settings") or {}).get("(reader)"):  # (older parts: none)
+        given = ", ".join(f"{k} {v}" for k, v in was.items() if v not in (None, False))
+        return (f"with other options for reading the input (--input-format, --whole-file, "
+                f"--quoting, --split; it was read with {given})")
     return "with other pipeline settings (model or stage options)"
 
 
@@ -213,7 +232,7 @@ class Writer:
             # (a part file renamed onto /dev/null replaced the device with a file)
             self._device, self.path = self.path, None
             if fmt is None:
-                fmt = "text"
+                fmt = device_format(self._device)
         if self.path is not None and self.path.is_dir():
             raise UsageError(f"-o {self.path} is a folder: give a file name, e.g. -o "
                              f"{self.path / 'out.csv'}")
@@ -316,7 +335,8 @@ class Writer:
                     f"--resume: {self.part} was written with other columns or format; "
                     f"delete it (and {self.ckpt.name}) to start over"
                 )
-            if self.source is not None and state.get("source") not in (None, self.source):
+            if self.source is not None and state.get("source") not in (
+                    None, _as_older(self.source, state["source"])):
                 raise UsageError(
                     f"--resume: {self.part} was written "
                     f"{_what_changed(state['source'], self.source)}; resuming would mix the "
