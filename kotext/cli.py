@@ -617,12 +617,10 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
         click.echo(f"  {e}", err=True)
     if failed > len(errors):
         click.echo(f"  ... see the error column for the other {failed - len(errors)}", err=True)
-    if aborted:
-        if writer.path is not None:
-            click.echo(f"stopped at the first failure (--on-error abort); the rows so far are "
-                       f"in {writer.part}: rerun with --resume to go on", err=True)
-        sys.exit(1)
-    if failed and on_error == "fail":
+    if aborted and writer.path is not None:
+        click.echo(f"stopped at the first failure (--on-error abort); the rows so far are "
+                   f"in {writer.part}: rerun with --resume to go on", err=True)
+    if _RUN["exit"]:
         sys.exit(1)
 
 
@@ -1120,7 +1118,7 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
         Path(plot).parent.mkdir(parents=True, exist_ok=True)
         plot_confusion(rep, plot)
         click.echo(f"confusion matrix drawn to {plot}", err=True)
-    if rep["failed"]:  # as every command: 1 when some rows failed
+    if _RUN["exit"]:  # as every command: 1 when some rows failed
         sys.exit(1)
 
 
@@ -1263,7 +1261,7 @@ def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
         click.echo(f"{n} documents, {failed} failed", err=True)
         for e in errors:
             click.echo(f"  {e}", err=True)
-        if io["on_error"] == "fail":
+        if _RUN["exit"]:
             sys.exit(1)
 
 
