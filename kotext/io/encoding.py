@@ -16,18 +16,10 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-def _utf8_prefix_ok(head: bytes) -> bool:
+def _decodes(head: bytes, encoding: str) -> bool:
     # The head may end inside a multi-byte character: an incremental decoder allows that.
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _cp949_ok(head: bytes) -> bool:
-    try:
-        codecs.getincrementaldecoder("cp949")().decode(head, final=False)
+        codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         return True
     except UnicodeDecodeError:
         return False
@@ -48,7 +40,7 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
     if b"\x00" in head:
         nuls = head.count(b"\x00")
         text = head.replace(b"\x00", b"")
-        if nuls <= max(3, len(head) // 100) and (_utf8_prefix_ok(text) or _cp949_ok(text)):
+        if nuls <= max(3, len(head) // 100) and (_decodes(text, "utf-8") or _decodes(text, "cp949")):
             # text with a stray NUL (it was told to try UTF-16): read on; each row whose
             # text holds one fails on its own, wherever it is in the file (runner.doc_of)
             return detect_encoding(text, name)
@@ -56,9 +48,9 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
             f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
             "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16."
         )
-    if _utf8_prefix_ok(head):
+    if _decodes(head, "utf-8"):
         return "utf-8"
-    if _cp949_ok(head):
+    if _decodes(head, "cp949"):
         return "cp949"
     from charset_normalizer import from_bytes
 
