@@ -989,6 +989,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     # before reading and featurizing the data, not after
     if method == "linear":
         require("sklearn", "train", "training a linear classifier", "scikit-learn")
+    if method == "ensemble":  # its weights are fitted with scipy (which scikit-learn brings)
+        require("scipy", "train", "training an ensemble")
     for module in METHOD_NEEDS.get(method, ((), ""))[0]:  # torch, transformers
         require(module, "transformers", f"training a {method} classifier")
     if method == "transformer":
@@ -1601,8 +1603,11 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
       kotext train summarizer --train news.csv --doc-field body --summary-field lead \\
           --model ./kobart-base --epochs 5 --lr 3e-5 -o models/news-sum
     """
+    from .errors import require
     from .training.summarizer import read_pairs, train_summarizer
 
+    for module in ("torch", "transformers"):  # before reading the pairs
+        require(module, "transformers", "training a summarizer")
     pairs = read_pairs(train_file, doc_field, summary_field, encoding, limit)
     eval_pairs = read_pairs(eval_file, doc_field, summary_field, encoding) if eval_file else None
     click.echo(f"fine-tuning {model} on {len(pairs)} pairs", err=True)
@@ -1664,9 +1669,12 @@ def pretrain(corpus: str, text_column, encoding, output, limit, seed, name, **op
       kotext train classifier --method transformer --base models/my-encoder \\
           --train train.tsv --label-map 0=negative,1=positive -o models/my-clf
     """
+    from .errors import require
     from .io.readers import read, text_of
     from .transformer.pretrain import pretrain as run_pretrain
 
+    for module in ("torch", "transformers", "tokenizers"):  # before reading the corpus
+        require(module, "transformers", "pre-training")
     src = read(corpus, text_column=text_column, encoding=encoding)
     texts = []
     for row in src:
@@ -1972,9 +1980,12 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
           --analogy kor_analogy_semantic.txt --analogy kor_analogy_syntactic.txt
     """
     from .embeddings import Vectors, evaluate_analogy, evaluate_similarity
+    from .errors import require
 
     if not similarity and not analogy:
         raise UsageError("nothing to evaluate: give --similarity FILE and/or --analogy FILE")
+    if similarity:  # Spearman's correlation is scipy's (which gensim brings)
+        require("scipy", "embed", "--similarity (Spearman correlation)")
     vec = Vectors.load(model, vectors_format)
     results: dict[str, Any] = {"model": str(model), "similarity": [], "analogy": []}
     lines = [f"{vec!r}"]
@@ -2015,7 +2026,11 @@ def embed_plot(model, vectors_format, words, output, projection, title) -> None:
       kotext embed plot --model models/vec --words 배우,감독,연기,스토리,재미,지루 -o w.png
     """
     from .embeddings import Vectors, plot_words
+    from .errors import require
 
+    require("matplotlib", "plot", "drawing words")
+    if projection == "tsne":
+        require("sklearn", "train", "--projection tsne", "scikit-learn")
     vec = Vectors.load(model, vectors_format)
     ws = [w.strip() for item in words for w in item.split(",") if w.strip()]
     plotted, missing = plot_words(vec, ws, output, method=projection, title=title)

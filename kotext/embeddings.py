@@ -704,6 +704,9 @@ def train_vectors(texts: Iterable[str], output: str | os.PathLike | None = None,
     """
     if method not in METHODS:
         raise UsageError(f"method {method!r}: use one of {', '.join(METHODS)}")
+    from .errors import require
+
+    require("gensim", "embed", f"training {method} vectors")  # before tokenizing the corpus
     _check_tokens(tokens)
     for opt, val, lo in (("dim", dim, 1), ("window", window, 1), ("min_count", min_count, 1),
                          ("epochs", epochs, 1)):

@@ -386,6 +386,43 @@ def test_a_missing_optional_library_is_named_before_any_work(cli, write, monkeyp
     assert not (f.parent / "vec").exists() and not (f.parent / "m").exists()
 
 
+def test_every_command_needing_an_extra_names_it(cli, write, monkeypatch, tmp_path):
+    # pretrain, train summarizer, embed plot/evaluate, an ensemble and train_vectors ended
+    # in a ModuleNotFoundError traceback on a core install (after reading their data)
+    import importlib.util
+
+    from kotext.embeddings import Vectors, train_vectors
+    from kotext.errors import UsageError
+
+    real = importlib.util.find_spec
+    gone = {"torch", "transformers", "tokenizers", "matplotlib", "sklearn", "scipy", "gensim"}
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in gone else real(name, *a))
+    f = write("t.csv", "text,label\n좋다,1\n나쁘다,0\n")
+    pairs = write("p.jsonl", '{"document": "가 나 다", "summary": "가"}\n')
+    vec = tmp_path / "vec"
+    import numpy as np
+
+    Vectors(["배우", "연기"], np.ones((2, 4), dtype=np.float32)).save(vec)
+    cases = [
+        (["pretrain", f, "-o", tmp_path / "enc"], "pre-training needs torch", "transformers"),
+        (["train", "summarizer", "--train", pairs, "--model", tmp_path, "-o", tmp_path / "s"],
+         "training a summarizer needs torch", "transformers"),
+        (["embed", "plot", "--model", vec, "--words", "배우,연기", "-o", tmp_path / "w.png"],
+         "drawing words needs matplotlib", "plot"),
+        (["embed", "evaluate", "--model", vec, "--similarity", f],
+         "--similarity (Spearman correlation) needs scipy", "embed"),
+        (["train", "classifier", "--method", "ensemble", "--members", vec, "--train", f,
+          "--label-column", "label", "-o", tmp_path / "e"], "an ensemble needs scipy", "train"),
+    ]
+    for args, says, extra in cases:
+        r = cli(*args)
+        assert r.exit_code == 2 and says in r.output and f"'kotext[{extra}]'" in r.output, \
+            (args, r.output)
+    with pytest.raises(UsageError, match=r"needs gensim.*kotext\[embed\]"):
+        train_vectors(["배우 연기"] * 3, tmp_path / "tv")
+
+
 def test_table_text_fits_a_terminal_line():
     from kotext.cli import _fit
 
