@@ -358,6 +358,16 @@ def test_validate_catches_a_bad_user_word_tag(cli, write):
     assert r.exit_code == 2 and "unknown tag 'NOTATAG'" in r.stderr
 
 
+def test_validate_catches_missing_word_vectors(cli, write):
+    # validate said ok, and run stopped with "vectors not found"
+    p = write("p.toml", '[pipeline]\nstages = ["clean", "tokenize", "docvec"]\n'
+                        '[stages.clean]\nfactory = "clean.v1"\n'
+                        '[stages.tokenize]\nfactory = "kiwi.v1"\n'
+                        '[stages.docvec]\nfactory = "docvec.v1"\nvectors = "nonexist.txt"\n')
+    r = cli("validate", p)
+    assert r.exit_code == 2 and "vectors: not found" in r.stderr and "nonexist.txt" in r.stderr
+
+
 def test_output_that_is_the_input_is_refused(cli, write, tmp_path, monkeypatch):
     f = write("r.csv", REVIEWS)
     monkeypatch.chdir(tmp_path)

@@ -46,6 +46,13 @@ class DocVectors(Stage):
                               f"{', '.join(WEIGHTINGS)}")
         if not sif_a > 0:
             raise ConfigError(f"docvec option sif_a: {sif_a!r}; must be > 0 (e.g. 1e-3)")
+        from pathlib import Path
+
+        if not Path(vectors).exists():  # when built, so that `kotext validate` says so
+            raise ConfigError(
+                f"docvec option vectors: not found: {vectors}. Give a folder from `kotext "
+                f"embed train` or a word2vec/fastText file (in a pipeline file, a relative "
+                f"path is relative to that file)")
         self._vec = None
         self._weights: np.ndarray | None = None
         self._oov_weight = 1.0
