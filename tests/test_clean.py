@@ -293,6 +293,8 @@ def test_repeats_keep_words_and_masks():
     assert c("900101-2****** 와 010-****-5678", rrn="keep", phones="keep") == \
         "900101-2****** 와 010-****-5678"
     assert c("zzzzz goooood ㅋㅋㅋㅋ") == "zz good ㅋㅋ"  # runs of 4+ letters are still cut
+    # an emoji with a variation selector or a skin tone is cut as 😂😂😂😂 is (it stayed)
+    assert c("좋아요❤️❤️❤️❤️ 👍🏻👍🏻👍🏻 😂😂😂") == "좋아요❤️❤️ 👍🏻👍🏻 😂😂"
 
 
 def test_html_edge_cases():

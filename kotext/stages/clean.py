@@ -256,8 +256,9 @@ class Clean(Stage):
             # not digits, nor capitals: Roman numerals (대부 III, 록키 VIII) are numbers; nor
             # asterisks, which mask (900101-2******); a Latin letter only in a run of 4 or
             # more (soooo), as AAA 건전지, WWW, (viii) and xxx mean what they say
-            re.compile(r"([^\dIVXLCDM\sA-Za-z*\uff0a])\1{%d,}|([ABE-HJKN-UWYZa-z])\2{%d,}"
-                       % (n, max(n, 3))) if n else None
+            # (an emoji with its variation selector or skin tone repeats as one: ❤️❤️❤️❤️)
+            re.compile(r"([^\dIVXLCDM\sA-Za-z*\uff0a][\ufe0f\U0001F3FB-\U0001F3FF]?)\1{%d,}"
+                       r"|([ABE-HJKN-UWYZa-z])\2{%d,}" % (n, max(n, 3))) if n else None
         )
 
     def _pii(self, text: str, mode: str, pattern: re.Pattern, kind: str) -> str:
