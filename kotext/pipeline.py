@@ -48,6 +48,10 @@ def _error_text(stage: Stage, exc: BaseException) -> str:
     msg = str(exc) or type(exc).__name__
     if not isinstance(exc, KotextError):
         msg = f"{type(exc).__name__}: {msg}"
+    if isinstance(exc, UnicodeError):  # Kiwi's "'utf-16-le' codec can't decode ..."
+        msg += ("; the text holds a lone surrogate (U+D800-U+DFFF, e.g. from a broken JSON "
+                "escape), which is no character: fix its source, or put the clean.v1 stage "
+                "first (it replaces one with U+FFFD)")
     return f"{stage.name}: {msg}"
 
 

@@ -328,3 +328,11 @@ def test_nfkc_keeps_half_width_and_circled_jamo_as_jamo():
 ])
 def test_urls_without_a_scheme(text, expected):
     assert c(text) == expected
+
+
+def test_control_characters_and_lone_surrogates():
+    # a NUL or BEL stayed in the text (a text of them alone got a label); a lone surrogate
+    # (json.loads of a broken escape) made Kiwi fail with a codec error
+    assert c("좋은\x00영화였다 \x07\x1b끝") == "좋은영화였다 끝"
+    assert c("a\tb\x0cc") == "a b c"  # tab and form feed are whitespace
+    assert c("좋다\ud800영화") == "좋다\ufffd영화"

@@ -483,3 +483,47 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     while any(alive(x) for x in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(x) for x in pids)
+
+
+def test_a_lone_surrogate_is_explained_and_cleaned():
+    from kotext.stages.tokenize import KiwiTokenizer
+
+    docs = list(Pipeline([KiwiTokenizer()]).pipe(["좋다\ud800영화", "좋다"], on_error="record"))
+    assert "lone surrogate" in docs[0].error and "clean.v1" in docs[0].error
+    assert [t.form for t in docs[1].tokens] == ["좋", "다"]
+    doc = kotext.load("tokenize")("좋다\ud800영화")
+    assert doc.error is None and "\ufffd" in doc.text
+
+
+def test_a_copied_pipeline_keeps_its_stage_names():
+    # pickle / deepcopy named every stage "": errors lost their prefix, to_config squashed
+    # the stages into one, and n_process > 1 failed with "two stages are named ..."
+    import copy
+    import pickle
+
+    nlp = kotext.load("tokenize")
+    for other in (pickle.loads(pickle.dumps(nlp)), copy.deepcopy(nlp)):
+        assert [s.name for s in other.stages] == [s.name for s in nlp.stages]
+        assert other.to_config() == nlp.to_config()
+
+
+def test_threads_making_the_first_call_at_once_load_the_model_once(monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kotext import classifiers
+
+    loads = []
+    real = classifiers.load_classifier
+    monkeypatch.setattr(classifiers, "load_classifier",
+                        lambda *a, **k: loads.append(1) or real(*a, **k))
+    nlp = kotext.load("sentiment-ko")
+    start = threading.Barrier(6)
+
+    def call(text):
+        start.wait()
+        return nlp(text).label
+
+    with ThreadPoolExecutor(6) as ex:
+        labels = list(ex.map(call, ["정말 재밌는 영화"] * 6))
+    assert labels == ["positive"] * 6 and len(loads) == 1

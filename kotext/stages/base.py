@@ -71,10 +71,14 @@ class Stage:
         return f"{type(self).__name__}({args})"
 
     def __getstate__(self) -> dict[str, Any]:
-        # Worker processes get the configuration, never the built Kiwi/model objects.
-        return self.to_config()
+        # Worker processes get the configuration, never the built Kiwi/model objects; and
+        # the stage's name (a copy without it named every stage "" in errors and configs)
+        return {**self.to_config(), "(name)": self.name}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         state.pop("factory", None)
+        name = state.pop("(name)", None)
         self.__init__(**state)  # type: ignore[misc]
+        if name is not None:
+            self.name = name

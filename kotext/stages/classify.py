@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 from ..doc import Doc
@@ -37,6 +38,9 @@ def _check_runtime(folder, cfg: dict[str, Any]) -> None:
                 f"{extra} (on a machine without a GPU, install the CPU build of "
                 f"torch first: pip install torch --index-url "
                 f"https://download.pytorch.org/whl/cpu)")
+
+
+_LOAD_LOCK = threading.Lock()  # one model load at a time (see Classifier.classifier)
 
 
 class Classifier(Stage):
@@ -120,10 +124,14 @@ class Classifier(Stage):
     @property
     def classifier(self):
         if self._model is None:
-            from ..classifiers import load_classifier
+            # threads making their first call at once each loaded the model (8 loads, and
+            # the memory of 8 kept): one loads it, the others wait for that one
+            with _LOAD_LOCK:
+                if self._model is None:
+                    from ..classifiers import load_classifier
 
-            self._model = load_classifier(self._folder, quantize=self.quantize,
-                                          device=self.device)
+                    self._model = load_classifier(self._folder, quantize=self.quantize,
+                                                  device=self.device)
         return self._model
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:

@@ -118,7 +118,9 @@ _SPACES = re.compile(r"[^\S\n]+")
 # separator, and the Hangul fillers (U+3164, U+FFA0) people paste as a "blank" character.
 _ZWJ = "\u200d"
 _ALWAYS_INVISIBLE = ("\u200b\u00ad\u2060\ufeff\u200e\u200f\u200c\u2061\u2062\u2063\u2064"
-                     "\u180e\u3164\uffa0")
+                     "\u180e\u3164\uffa0"
+                     # control characters (not tab, line breaks, form feed: whitespace)
+                     "\x00-\x08\x0e-\x1b\x7f")
 _ANY_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}{_ZWJ}]")  # the quick test (0.2 us)
 _INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}]|(?<=[\\w\\s]){_ZWJ}|{_ZWJ}(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
@@ -143,6 +145,9 @@ def _nfkc(text: str) -> str:
 
 
 _ODD_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
+# A lone surrogate (json.loads of "\\ud800") is no character: Kiwi failed on it with a
+# codec error that pointed nowhere near the input
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Compatibility jamo (ㄱ-ㅣ) runs; "noise" = a run mixing 4+ distinct jamo besides the
 # laughing and crying ones (ㅁㄴㅇㄹ, a hand on the keyboard); ㅋㅋㅎㅎㅠㅠ, ㄹㅇㅋㅋ (리얼),
 # ㅎㅇㅌ (화이팅), ㅆㄹㄱ (쓰레기) carry meaning and stay.
@@ -296,6 +301,8 @@ class Clean(Stage):
         return "".join(parts)
 
     def clean_text(self, text: str) -> str:
+        if _SURROGATE.search(text):
+            text = _SURROGATE.sub("\ufffd", text)
         if self.normalize != "none" and not unicodedata.is_normalized(self.normalize, text):
             text = _nfkc(text) if self.normalize == "NFKC" else \
                 unicodedata.normalize(self.normalize, text)
