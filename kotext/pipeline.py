@@ -184,6 +184,7 @@ class Pipeline:
                         scfg[key] = str(cand.resolve())
             try:
                 stages.append(registry.create(factory, name=name, **scfg))
+                stages[-1].check_files()
             except ConfigError as e:
                 raise ConfigError(f"{where}{e}") from None
         try:

@@ -235,3 +235,14 @@ def test_run_a_docvec_pipeline_writes_the_vectors(cli, write, tmp_path):
     assert [len(x["vector"]) for x in rows] == [4, 4]
     want = kotext.load(toml)("배우 연기가 좋다").vector
     np.testing.assert_allclose(rows[0]["vector"], want, atol=1e-5)
+
+
+def test_vectors_handed_over_loaded_need_no_file(vec_folder):
+    # the check that a pipeline file's vectors exist refused vectors kept in memory
+    from kotext.embeddings import Vectors
+
+    vec = Vectors.load(str(vec_folder))
+    stage = DocVectors("in-memory", weighting="mean")
+    stage.set_vectors(vec)
+    assert stage(doc("배우", "연기")).vector.shape == (3,)
+    assert docvec_pipeline("unsaved", loaded=vec, weighting="mean")("배우 연기").vector.shape == (3,)

@@ -59,6 +59,10 @@ class Stage:
         sig = inspect.signature(cls.__init__)
         return [p for p in sig.parameters if p != "self"]
 
+    def check_files(self) -> None:
+        """Called when a pipeline is built from a file or config (``kotext validate``):
+        fail now, naming the option, when a file the stage will read is missing."""
+
     def to_config(self) -> dict[str, Any]:
         """Exactly the constructor arguments, plus the factory name."""
         cfg: dict[str, Any] = {"factory": self.factory}

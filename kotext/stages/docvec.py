@@ -46,17 +46,21 @@ class DocVectors(Stage):
                               f"{', '.join(WEIGHTINGS)}")
         if not sif_a > 0:
             raise ConfigError(f"docvec option sif_a: {sif_a!r}; must be > 0 (e.g. 1e-3)")
-        from pathlib import Path
-
-        if not Path(vectors).exists():  # when built, so that `kotext validate` says so
-            raise ConfigError(
-                f"docvec option vectors: not found: {vectors}. Give a folder from `kotext "
-                f"embed train` or a word2vec/fastText file (in a pipeline file, a relative "
-                f"path is relative to that file)")
         self._vec = None
         self._weights: np.ndarray | None = None
         self._oov_weight = 1.0
         self._cache: dict[str, np.ndarray | None] = {}
+
+    def check_files(self) -> None:
+        """A pipeline built from a file checks that its vectors exist (`kotext validate`
+        said ok, and run stopped); built in Python, vectors may be handed over loaded."""
+        from pathlib import Path
+
+        if self._vec is None and not Path(self.vectors).exists():
+            raise ConfigError(
+                f"docvec option vectors: not found: {self.vectors}. Give a folder from "
+                f"`kotext embed train` or a word2vec/fastText file (in a pipeline file, a "
+                f"relative path is relative to that file)")
 
     @property
     def model(self):
