@@ -1223,7 +1223,7 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
                 from None
 
     try:
-        _print_blocks(nlp, io, show, echo, src, doc_of)
+        failed = _print_blocks(nlp, io, show, echo, src, doc_of)
     except BaseException:
         if part is not None:
             f.close()
@@ -1236,9 +1236,12 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
             os.replace(part, path)
     else:
         f.flush()
+    if failed:  # after the file is in place (exiting inside deleted it, good rows and all)
+        sys.exit(1)
 
 
-def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
+def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> bool:
+    """Each document's lines through ``echo``; whether the run should exit 1."""
     def docs():
         for row in src:
             yield doc_of(row, src.text_key)
@@ -1251,6 +1254,10 @@ def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
         if n > 1:
             echo("")
         if doc.error is not None:
+            if io["on_error"] == "abort":  # a row the reader could not read (the stages'
+                # own failures raise in the pipe): it went on and exited 0
+                raise KotextError(f"document {n}: {doc.error}. Stopped there (--on-error "
+                                  f"abort)")
             failed += 1
             echo(f"ERROR  {doc.error}")
             if len(errors) < 5:
@@ -1263,8 +1270,7 @@ def _print_blocks(nlp, io: dict[str, Any], show, echo, src, doc_of) -> None:
         click.echo(f"{n} documents, {failed} failed", err=True)
         for e in errors:
             click.echo(f"  {e}", err=True)
-        if _RUN["exit"]:
-            sys.exit(1)
+    return bool(_RUN["exit"])
 
 
 def _text_out(io: dict[str, Any]) -> bool:

@@ -548,3 +548,12 @@ def test_tab_separated_file_named_csv_is_named_tsv(write):
     t = write("x.tsv", "id\tdocument\tlabel\n1\t좋다\t1\n")
     with pytest.raises(InputError, match="the file is TSV; leave out --input-format csv"):
         read(str(t), input_format="csv")
+
+
+def test_utf16_without_a_bom_and_few_nuls_is_not_read_as_utf8(write):
+    # jamo text in UTF-16 has NULs only at line breaks (ㅋ = 4B 31): its head was taken for
+    # UTF-8 with stray NULs, and the rows came out as K1K1...
+    data = "\n".join("ㅋㅎㅠㅜ" * 30 for _ in range(20)).encode("utf-16-le") + b"\n\x00"
+    with pytest.raises(InputError, match="--encoding utf-16"):
+        rows(write("j.txt", data))
+    assert len(rows(write("j16.txt", data), encoding="utf-16-le")) == 20

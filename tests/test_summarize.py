@@ -424,3 +424,21 @@ def test_n_and_ratio_together_are_refused(cli, write):
     f = write("a.txt", "첫 문장이다. 둘째 문장이다.\n")
     r = cli("summarize", f, "-n", "5", "--ratio", "0.2")  # --ratio won, silently
     assert r.exit_code == 2 and "give one" in r.output
+
+
+def test_text_output_keeps_the_good_documents_when_one_fails(cli, write, tmp_path):
+    # -o FILE.txt was deleted, good summaries and all, when a row failed (exit 1 inside);
+    # --on-error abort went on past a row the reader could not read, and exited 0
+    arts = ["서울시는 버스 요금을 올린다고 밝혔다. 시민들은 부담이 커진다고 말했다.",
+            "좋은\x00영화. 정말 좋은 영화였다.",
+            "부산의 한 식당이 할인 행사를 열었다. 손님들이 몰려 줄이 길었다."]
+    f = write("a.jsonl", "".join(json.dumps({"text": a}, ensure_ascii=False) + "\n"
+                                 for a in arts))
+    out = tmp_path / "out.txt"
+    r = cli("summarize", f, "-n", "1", "-o", out)
+    assert r.exit_code == 1 and "1 failed" in r.stderr
+    text = out.read_text("utf-8")
+    assert "서울시는" in text and "부산의" in text and "ERROR" in text
+    r = cli("summarize", f, "-n", "1", "--on-error", "abort")
+    assert r.exit_code == 1 and "Stopped there (--on-error abort)" in r.stderr
+    assert "부산의" not in r.stdout

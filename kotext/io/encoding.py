@@ -40,13 +40,19 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
     if b"\x00" in head:
         nuls = head.count(b"\x00")
         text = head.replace(b"\x00", b"")
-        if nuls <= max(3, len(head) // 100) and (_decodes(text, "utf-8") or _decodes(text, "cp949")):
+        # UTF-16 without a BOM whose text has few NULs (jamo, ㅋ = 4B 31: NULs only at line
+        # breaks) has them all at even or all at odd offsets: not stray ones
+        at = {i % 2 for i, b in enumerate(head) if b == 0}
+        utf16 = nuls >= 2 and len(at) == 1
+        if nuls <= max(3, len(head) // 100) and not utf16 and (
+                _decodes(text, "utf-8") or _decodes(text, "cp949")):
             # text with a stray NUL (it was told to try UTF-16): read on; each row whose
             # text holds one fails on its own, wherever it is in the file (runner.doc_of)
             return detect_encoding(text, name)
         raise InputError(
             f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
-            "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16."
+            "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16 (text "
+            "with a few stray NUL bytes: remove them, e.g. tr -d '\\000')."
         )
     if _decodes(head, "utf-8"):
         return "utf-8"
