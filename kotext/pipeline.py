@@ -253,6 +253,11 @@ class Pipeline:
             except Exception:
                 # nothing in flight: the stage fails before any document (a bad option
                 # that only Kiwi checks); restarting it would loop forever
+                if upstream.failed and pending:
+                    # the input itself raised: the documents read before it still come
+                    # out (Kiwi's read-ahead held up to 32 of them), then the error
+                    yield from self._apply(st, list(pending), on_error)
+                    raise
                 if on_error == "raise" or upstream.failed or not pending:
                     raise
             # A document failed inside the stream: redo those in flight one by one

@@ -527,3 +527,23 @@ def test_threads_making_the_first_call_at_once_load_the_model_once(monkeypatch):
     with ThreadPoolExecutor(6) as ex:
         labels = list(ex.map(call, ["정말 재밌는 영화"] * 6))
     assert labels == ["positive"] * 6 and len(loads) == 1
+
+
+@pytest.mark.parametrize("batch_size", [1, 16, 128])
+def test_documents_read_before_the_input_raises_still_come_out(batch_size):
+    # a queue consumer lost up to a batch (plus Kiwi's read-ahead) of documents it had
+    # already handed over when its generator raised
+    nlp = kotext.load("tokenize")
+
+    def texts():
+        for i in range(150):
+            yield f"좋은 영화 {i}"
+        raise RuntimeError("the queue broke")
+
+    out = []
+    with pytest.raises(RuntimeError, match="the queue broke"):
+        for d in nlp.pipe(texts(), batch_size=batch_size):
+            out.append(d)
+    assert [d.text for d in out] == [f"좋은 영화 {i}" for i in range(150)]
+    assert all(d.tokens for d in out)
+    assert [t.form for t in nlp("좋다").tokens] == ["좋", "다"]  # and it still works

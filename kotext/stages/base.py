@@ -12,8 +12,19 @@ from ..doc import Doc
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` items. When ``items`` raises, the items read before it still come
+    out as a last batch, and then the error (a queue consumer lost up to a batch)."""
     it = iter(items)
-    while batch := list(islice(it, size)):
+    while True:
+        batch: list[Any] = []
+        try:
+            batch.extend(islice(it, size))
+        except Exception:
+            if batch:
+                yield batch
+            raise
+        if not batch:
+            return
         yield batch
 
 
