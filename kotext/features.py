@@ -104,7 +104,9 @@ class HashedNgrams:
             s = f"{key[0]}/{key[1]}" if self.morph_tags else key
             b = s.encode("utf-8")
             v = (zlib.crc32(b) | (zlib.adler32(b) << 32)) + 3
-            if len(self._ids) < 2_000_000:
+            # (100,000 reviews hold ~33,000 morphemes; 2,000,000 entries cost a long-running
+            # service 510 MB, about what Kiwi takes)
+            if len(self._ids) < 500_000:
                 self._ids[key] = v
         return v
 
