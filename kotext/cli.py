@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .errors import KotextError, KotextWarning, UsageError
+from .errors import KotextError, KotextWarning, UsageError, require
 from .stages.clean import Clean  # light modules: Kiwi itself is built on first use
 from .stages.tokenize import KiwiTokenizer
 
@@ -983,7 +983,6 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
         params["members"] = [m.strip() for m in members.split(",") if m.strip()]
-    from .errors import require
     from .stages.classify import METHOD_NEEDS
 
     # before reading and featurizing the data, not after
@@ -1060,8 +1059,6 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     from .stages.classify import classify_pipeline
 
     if plot:  # before predicting, not after
-        from .errors import require
-
         require("matplotlib", "plot", "--plot")
     nlp = classify_pipeline(model)
     ds = _labeled(data, text_column, label_column, encoding, label_map, drop_blank_labels)
@@ -1609,7 +1606,6 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
       kotext train summarizer --train news.csv --doc-field body --summary-field lead \\
           --model ./kobart-base --epochs 5 --lr 3e-5 -o models/news-sum
     """
-    from .errors import require
     from .training.summarizer import read_pairs, train_summarizer
 
     for module in ("torch", "transformers"):  # before reading the pairs
@@ -1675,7 +1671,6 @@ def pretrain(corpus: str, text_column, encoding, output, limit, seed, name, **op
       kotext train classifier --method transformer --base models/my-encoder \\
           --train train.tsv --label-map 0=negative,1=positive -o models/my-clf
     """
-    from .errors import require
     from .io.readers import read, text_of
     from .transformer.pretrain import pretrain as run_pretrain
 
@@ -1869,7 +1864,6 @@ def embed_train(input, text_column, encoding, input_format, limit, output, metho
     from tqdm import tqdm
 
     from .embeddings import train_vectors
-    from .errors import require
     from .training.card import command_line
 
     require("gensim", "embed", f"training {method} vectors")
@@ -1986,8 +1980,6 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
           --analogy kor_analogy_semantic.txt --analogy kor_analogy_syntactic.txt
     """
     from .embeddings import Vectors, evaluate_analogy, evaluate_similarity
-    from .errors import require
-
     if not similarity and not analogy:
         raise UsageError("nothing to evaluate: give --similarity FILE and/or --analogy FILE")
     if similarity:  # Spearman's correlation is scipy's (which gensim brings)
@@ -2032,8 +2024,6 @@ def embed_plot(model, vectors_format, words, output, projection, title) -> None:
       kotext embed plot --model models/vec --words 배우,감독,연기,스토리,재미,지루 -o w.png
     """
     from .embeddings import Vectors, plot_words
-    from .errors import require
-
     require("matplotlib", "plot", "drawing words")
     if projection == "tsne":
         require("sklearn", "train", "--projection tsne", "scikit-learn")
