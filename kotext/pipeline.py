@@ -48,7 +48,7 @@ def _error_text(stage: Stage, exc: BaseException) -> str:
     msg = str(exc) or type(exc).__name__
     if not isinstance(exc, KotextError):
         msg = f"{type(exc).__name__}: {msg}"
-    if isinstance(exc, UnicodeError):  # Kiwi's "'utf-16-le' codec can't decode ..."
+    if isinstance(exc, UnicodeError) and "utf-16" in msg:  # Kiwi's on a lone surrogate
         msg += ("; the text holds a lone surrogate (U+D800-U+DFFF, e.g. from a broken JSON "
                 "escape), which is no character: fix its source, or put the clean.v1 stage "
                 "first (it replaces one with U+FFFD)")
@@ -248,17 +248,18 @@ class Pipeline:
             try:
                 yield from st.process_stream(upstream, pending)
                 return
-            except UsageError:
-                raise
-            except Exception:
-                # nothing in flight: the stage fails before any document (a bad option
-                # that only Kiwi checks); restarting it would loop forever
+            except Exception as e:
                 if upstream.failed and pending:
-                    # the input itself raised: the documents read before it still come
-                    # out (Kiwi's read-ahead held up to 32 of them), then the error
+                    # the input itself raised (a reader's InputError too): the documents
+                    # read before it still come out (Kiwi's read-ahead held up to 32 of
+                    # them), then the error
                     yield from self._apply(st, list(pending), on_error)
                     raise
-                if on_error == "raise" or upstream.failed or not pending:
+                # a bad option or a missing model: no document can succeed; nothing in
+                # flight: the stage fails before any document (a bad option that only
+                # Kiwi checks), and restarting it would loop forever
+                if isinstance(e, UsageError) or on_error == "raise" or upstream.failed \
+                        or not pending:
                     raise
             # A document failed inside the stream: redo those in flight one by one
             # (recording the failure on its row), then go on with the rest.

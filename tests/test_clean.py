@@ -333,6 +333,8 @@ def test_urls_without_a_scheme(text, expected):
 def test_control_characters_and_lone_surrogates():
     # a NUL or BEL stayed in the text (a text of them alone got a label); a lone surrogate
     # (json.loads of a broken escape) made Kiwi fail with a codec error
-    assert c("좋은\x00영화였다 \x07\x1b끝") == "좋은영화였다 끝"
+    assert c("좋은\x00영화였다 \x07\x1b끝") == "좋은 영화였다 끝"
+    # a control character separates what it stands between; a colour code goes whole
+    assert c("영화\x01재미 \x1b[31m빨강\x1b[0m") == "영화 재미 빨강"
     assert c("a\tb\x0cc") == "a b c"  # tab and form feed are whitespace
     assert c("좋다\ud800영화") == "좋다\ufffd영화"

@@ -547,3 +547,20 @@ def test_documents_read_before_the_input_raises_still_come_out(batch_size):
     assert [d.text for d in out] == [f"좋은 영화 {i}" for i in range(150)]
     assert all(d.tokens for d in out)
     assert [t.form for t in nlp("좋다").tokens] == ["좋", "다"]  # and it still works
+
+
+def test_documents_read_before_a_reader_error_still_come_out():
+    # an InputError (a reader's: a bad byte mid-file) skipped the rescue of the documents
+    # Kiwi had read ahead: a part file held 1967 of the 1999 good rows
+    from kotext.errors import InputError
+
+    def texts():
+        for i in range(300):
+            yield f"좋은 영화 {i}"
+        raise InputError("cannot decode line 301")
+
+    out = []
+    with pytest.raises(InputError):
+        for d in kotext.load("tokenize").pipe(texts()):
+            out.append(d)
+    assert len(out) == 300 and all(d.tokens for d in out)

@@ -557,3 +557,14 @@ def test_utf16_without_a_bom_and_few_nuls_is_not_read_as_utf8(write):
     with pytest.raises(InputError, match="--encoding utf-16"):
         rows(write("j.txt", data))
     assert len(rows(write("j16.txt", data), encoding="utf-16-le")) == 20
+    # ... while two stray NULs that happen to share a parity in a UTF-8 file are stray
+    lines = [f"{i},영화 {i} 정말 재미있었다" for i in range(20)]
+    body = ("id,text\n" + "\n".join(lines) + "\n").encode()
+    # inside the text, at the row number's digits (ASCII: any byte there is a boundary)
+    at = [body.index(f"영화 {i} ".encode()) + len("영화 ".encode()) for i in (3, 12)]
+    if at[0] % 2 != (at[1] + 1) % 2:  # the second at the first one's parity, once the
+        at[1] += 1                        # first NUL has moved it on by one byte
+    for i in sorted(at, reverse=True):
+        body = body[:i] + b"\x00" + body[i:]
+    got = rows(write("two.csv", body))
+    assert len(got) == 20 and sum("\x00" in r["text"] for r in got) == 2

@@ -41,9 +41,10 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
         nuls = head.count(b"\x00")
         text = head.replace(b"\x00", b"")
         # UTF-16 without a BOM whose text has few NULs (jamo, ㅋ = 4B 31: NULs only at line
-        # breaks) has them all at even or all at odd offsets: not stray ones
+        # breaks) has one on every line, all at even or all at odd offsets; stray NULs are
+        # fewer than the lines (two of them share a parity half the time)
         at = {i % 2 for i, b in enumerate(head) if b == 0}
-        utf16 = nuls >= 2 and len(at) == 1
+        utf16 = nuls >= 2 and len(at) == 1 and nuls >= head.count(b"\n")
         if nuls <= max(3, len(head) // 100) and not utf16 and (
                 _decodes(text, "utf-8") or _decodes(text, "cp949")):
             # text with a stray NUL (it was told to try UTF-16): read on; each row whose

@@ -118,10 +118,12 @@ _SPACES = re.compile(r"[^\S\n]+")
 # separator, and the Hangul fillers (U+3164, U+FFA0) people paste as a "blank" character.
 _ZWJ = "\u200d"
 _ALWAYS_INVISIBLE = ("\u200b\u00ad\u2060\ufeff\u200e\u200f\u200c\u2061\u2062\u2063\u2064"
-                     "\u180e\u3164\uffa0"
-                     # control characters (not tab, line breaks, form feed: whitespace)
-                     "\x00-\x08\x0e-\x1b\x7f")
-_ANY_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}{_ZWJ}]")  # the quick test (0.2 us)
+                     "\u180e\u3164\uffa0")
+# Control characters (not tab, line breaks, form feed: whitespace) become a space, as they
+# separate what they stand between (영화\x01재미); a terminal colour code goes whole
+_CONTROLS = "\x00-\x08\x0e-\x1b\x7f"
+_CONTROL = re.compile(f"\x1b\\[[0-9;]*[A-Za-z]|[{_CONTROLS}]")
+_ANY_INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}{_ZWJ}{_CONTROLS}]")  # the quick test
 _INVISIBLE = re.compile(f"[{_ALWAYS_INVISIBLE}]|(?<=[\\w\\s]){_ZWJ}|{_ZWJ}(?=[\\w\\s])")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _COMPAT_JAMO = re.compile("([\u3131-\u318e]+)")
@@ -316,7 +318,7 @@ class Clean(Stage):
         # data from the patterns below (010\u200b-1234-5678), which their removal at the end
         # then gave back readable: removed first, and whenever personal data is masked.
         if (self.whitespace or self._masking) and _ANY_INVISIBLE.search(text):
-            text = _INVISIBLE.sub("", text)
+            text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
         # Www. too (phones capitalize the first letter); every other URL has a "/"
         # (Https://, naver.com/...). Before e-mails, since ?email=a@b.com is part of its
         # URL. (Substring tests: cheaper than lower().)
