@@ -310,10 +310,15 @@ class Pipeline:
         try:
             # A bounded window of batches in flight: memory stays flat, order is kept.
             pending: deque = deque()
-            for batch in batches:
-                pending.append(pool.submit(worker, batch))
-                if len(pending) >= 2 * n_process:
+            try:
+                for batch in batches:
+                    pending.append(pool.submit(worker, batch))
+                    if len(pending) >= 2 * n_process:
+                        yield from pending.popleft().result()
+            except Exception:  # the input raised: the batches sent off still come out
+                while pending:
                     yield from pending.popleft().result()
+                raise
             while pending:
                 yield from pending.popleft().result()
         except BrokenProcessPool:

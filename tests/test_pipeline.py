@@ -564,3 +564,18 @@ def test_documents_read_before_a_reader_error_still_come_out():
         for d in kotext.load("tokenize").pipe(texts()):
             out.append(d)
     assert len(out) == 300 and all(d.tokens for d in out)
+
+
+def test_worker_processes_pass_on_what_they_were_sent_when_the_input_raises():
+    # n_process=2 cancelled the batches already sent off (224 of 300 came out)
+    def texts():
+        for i in range(300):
+            yield f"좋은 영화 {i}"
+        raise RuntimeError("the queue broke")
+
+    nlp = Pipeline([Clean(), KiwiTokenizer()], batch_size=32)
+    out = []
+    with pytest.raises(RuntimeError, match="the queue broke"):
+        for d in nlp.pipe(texts(), n_process=2):
+            out.append(d)
+    assert [d.text for d in out] == [f"좋은 영화 {i}" for i in range(300)]
