@@ -345,6 +345,16 @@ class Pipeline:
                     f"worker processes cannot rebuild it (n_process > 1): decorate its class "
                     f"with @kotext.registry.register(\"{st.name}.v1\") at the top level of a "
                     f"module, or use n_process=1")
+            # ... from its settings alone: what it was handed in memory (word vectors
+            # given to a docvec stage) stays behind, and each worker failed on it
+            cfg = {k: v for k, v in st.to_config().items() if k != "factory"}
+            try:
+                registry.create(st.factory, name=st.name, **cfg).check_files()
+            except ConfigError as e:
+                raise ConfigError(
+                    f"stage '{st.name}': worker processes rebuild it from its settings "
+                    f"(n_process > 1), and then: {e}. Save what it was handed in memory "
+                    f"(e.g. Vectors.save) and name that, or use n_process=1") from None
         import sys
 
         main_file = getattr(sys.modules.get("__main__"), "__file__", None)

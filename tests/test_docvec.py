@@ -246,3 +246,14 @@ def test_vectors_handed_over_loaded_need_no_file(vec_folder):
     stage.set_vectors(vec)
     assert stage(doc("배우", "연기")).vector.shape == (3,)
     assert docvec_pipeline("unsaved", loaded=vec, weighting="mean")("배우 연기").vector.shape == (3,)
+
+
+def test_vectors_in_memory_and_worker_processes_are_refused_up_front(vec_folder):
+    # each worker rebuilt the stage from its settings and failed on the first batch with
+    # a message about pipeline files
+    from kotext.embeddings import Vectors
+
+    nlp = docvec_pipeline("unsaved", loaded=Vectors.load(str(vec_folder)), weighting="mean")
+    with pytest.raises(ConfigError, match=r"stage 'docvec': worker processes rebuild it.*"
+                                          r"Vectors\.save"):
+        list(nlp.pipe(["배우 연기"], n_process=2))
