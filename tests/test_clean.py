@@ -317,6 +317,7 @@ def test_nfkc_keeps_half_width_and_circled_jamo_as_jamo():
     # URLs written without a scheme (a blog address holds its writer's id) were left as is
     ("m.blog.naver.com/kim123에서 봤어요", "[URL]에서 봤어요"), ("bit.ly/3abcd 참고", "[URL] 참고"),
     ("youtu.be/abcd123", "[URL]"), ("ftp://files.example.com/a.zip", "[URL]"),
+    ("wWw.naver.com 접속", "[URL] 접속"), ("WwW.daum.net", "[URL]"),
     # ... but a bare domain, scores, dates and words with slashes are no URLs
     ("naver.com 좋아", "naver.com 좋아"), ("9.5/10 점", "9.5/10 점"), ("A/S 센터", "A/S 센터"),
     ("2024.01.15/ 개봉", "2024.01.15/ 개봉"), ("연기/연출/음악 최고", "연기/연출/음악 최고"),

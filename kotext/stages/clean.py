@@ -322,7 +322,7 @@ class Clean(Stage):
         # Www. too (phones capitalize the first letter); every other URL has a "/"
         # (Https://, naver.com/...). Before e-mails, since ?email=a@b.com is part of its
         # URL. (Substring tests: cheaper than lower().)
-        if "/" in text or "ww" in text or "WW" in text:
+        if "/" in text or "ww" in text or "WW" in text or "wW" in text or "Ww" in text:
             text = self._pii(text, self.urls, _URL, "url")
         if "@" in text:
             text = self._pii(text, self.emails, _EMAIL, "email")
