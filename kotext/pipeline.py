@@ -310,17 +310,22 @@ class Pipeline:
         try:
             # A bounded window of batches in flight: memory stays flat, order is kept.
             pending: deque = deque()
-            try:
-                for batch in batches:
-                    pending.append(pool.submit(worker, batch))
-                    if len(pending) >= 2 * n_process:
-                        yield from pending.popleft().result()
-            except Exception:  # the input raised: the batches sent off still come out
-                while pending:
+            failed: Exception | None = None
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                except Exception as e:  # the input raised: what was sent off still comes
+                    failed = e          # out (a worker's own failure raises at once)
+                    break
+                pending.append(pool.submit(worker, batch))
+                if len(pending) >= 2 * n_process:
                     yield from pending.popleft().result()
-                raise
             while pending:
                 yield from pending.popleft().result()
+            if failed is not None:
+                raise failed
         except BrokenProcessPool:
             raise RuntimeError(
                 "kotext's worker processes stopped while starting (n_process > 1). Each "
