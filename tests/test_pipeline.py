@@ -579,3 +579,14 @@ def test_worker_processes_pass_on_what_they_were_sent_when_the_input_raises():
         for d in nlp.pipe(texts(), n_process=2):
             out.append(d)
     assert [d.text for d in out] == [f"좋은 영화 {i}" for i in range(300)]
+
+
+def test_a_workers_failure_stops_the_stream_at_once():
+    # draining the batches sent off is for a failing input, not for a document that
+    # fails in a worker: nothing after it may come out before the error
+    texts = ["가", "나\ud800", "다", "라", "마", "바"]
+    out = []
+    with pytest.raises(UnicodeError):
+        for d in Pipeline([KiwiTokenizer()]).pipe(texts, batch_size=1, n_process=2):
+            out.append(d.text)
+    assert out == ["가"]
