@@ -2122,5 +2122,9 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
         click.echo(f"{score:.4f}\t{where}\t{' '.join(text.split())}")
 
 
+from .serve.command import serve as _serve  # noqa: E402 - click only; the web loads when run
+
+main.add_command(_serve)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -105,6 +105,18 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
 
 def to_html(ex: Explanation, n: int = 5) -> str:
     """The explanation as a page; ``n`` morphemes listed per label (as ``to_terminal``)."""
+    return (
+        "<!doctype html><html lang=ko><meta charset=utf-8><title>kotext explain</title>"
+        f"<style>{HTML_STYLE}</style>{html_body(ex, n)}</html>\n"
+    )
+
+
+HTML_STYLE = ("body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:2}"
+              "span{border-radius:3px;padding:1px 0}td{padding:0 1em 0 0;vertical-align:top}")
+
+
+def html_body(ex: Explanation, n: int = 5) -> str:
+    """The page's content (heading, highlighted text, table), for a page of one's own."""
     label = ex.label
     scale = max((abs(s[label]) for _, s in ex.token_scores), default=1.0) or 1.0
     text, pos, out = ex.doc.text, 0, []
@@ -134,11 +146,7 @@ def to_html(ex: Explanation, n: int = 5) -> str:
                     for t, v in ex.top(lab, n, at_least=SHOWN))
         + "</td></tr>" for lab, p in zip(ex.labels, ex.probs))
     return (
-        "<!doctype html><html lang=ko><meta charset=utf-8><title>kotext explain</title>"
-        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:2}"
-        "span{border-radius:3px;padding:1px 0}td{padding:0 1em 0 0;vertical-align:top}</style>"
         f"<h1>{html.escape(label)} ({max(ex.probs):.3f})</h1><p>{''.join(out)}</p>"
         "<p>Green pushed toward the predicted label, red against it (hover for values).</p>"
         f"<table><tr><th>label</th><th>p</th><th>morphemes toward it</th></tr>{rows}</table>"
-        "</html>\n"
     )

@@ -224,7 +224,9 @@ class Writer:
     def __init__(self, path: str | Path | None, fmt: str | None, columns: list[str], *,
                  encoding: str = "utf-8", resume: bool = False, text_key: str | None = None,
                  line_format=None, source: Any = None, arrow_types: dict | None = None,
-                 column_types: dict[str, str] | None = None):
+                 column_types: dict[str, str] | None = None, stream: Any = None):
+        # ``stream``: a text stream the caller owns (a web response), written in place of
+        # stdout when ``path`` is None; flushed after each batch, never closed
         self.path = Path(path) if path not in (None, "-") else None
         self._device: Path | None = None
         if self.path is not None and is_device(self.path):
@@ -287,9 +289,12 @@ class Writer:
             to_stdout = self._device is None or self._device.as_posix() in (
                 "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
             # append: "w" on /dev/stderr truncates the file it points to, if a file
-            self._owns_f = not to_stdout
-            self._f = _stdout_in(self.encoding) if to_stdout else \
-                open(self._device, "a", encoding=self.encoding, newline="")
+            self._owns_f = not to_stdout and stream is None
+            if stream is not None:
+                self._f = stream
+            else:
+                self._f = _stdout_in(self.encoding) if to_stdout else \
+                    open(self._device, "a", encoding=self.encoding, newline="")
             self._start()
             return
         self.part = self.path.with_name(self.path.name + ".part")
