@@ -356,11 +356,13 @@ class Service:
         from ..runner import OUTPUT_TYPES, run
 
         fields, names = self.file_plan(task, upload)
-        stream = _ByteChunks(codecs.getincrementalencoder(output_encoding)(), put)
+        stream = _ByteChunks(put)
         writer = Writer(None, out_format, upload.columns + list(names.values()),
                         encoding=output_encoding, text_key=upload.text_key, stream=stream,
                         column_types={c: OUTPUT_TYPES[k] for k, c in names.items()
                                       if k in OUTPUT_TYPES})
+        # the writer's encoding (JSONL has no BOM): nothing is handed on before the rows
+        stream.encoder = codecs.getincrementalencoder(writer.encoding)()
         writer.error_key = names["error"]
         return run(self.pipelines[task], upload, writer, fields=fields, names=names,
                    on_error="skip")
@@ -370,8 +372,9 @@ class _ByteChunks:
     """A text stream for the writer: each flush (one per batch) hands the text written
     since, encoded, to ``put``."""
 
-    def __init__(self, encoder, put: Callable[[bytes], None]):
-        self._encoder, self._put, self._parts = encoder, put, []
+    def __init__(self, put: Callable[[bytes], None]):
+        self.encoder: Any = None
+        self._put, self._parts = put, []
 
     def write(self, s: str) -> int:
         self._parts.append(s)
@@ -379,7 +382,7 @@ class _ByteChunks:
 
     def flush(self) -> None:
         if self._parts:
-            data = self._encoder.encode("".join(self._parts))
+            data = self.encoder.encode("".join(self._parts))
             self._parts = []
             self._put(data)
 
