@@ -34,15 +34,26 @@ async function runText(task) {
   }
 }
 
-function scoreRows(scores, label) {
+// One colour per label wherever it is drawn: red for a negative one, green for a positive
+// one, else by its place among the model's labels.
+const PALETTE = ["#0969da", "#8250df", "#bf8700", "#1b7c83", "#bc4c00", "#57606a"];
+function labelColor(label) {
+  if (label === "(failed)") return "#8c959f";
+  if (/^neg|부정/i.test(label)) return "#cf222e";
+  if (/^pos|긍정/i.test(label)) return "#2da44e";
+  const i = health && health.labels ? health.labels.indexOf(label) : -1;
+  return PALETTE[(i >= 0 ? i : label.length) % PALETTE.length];
+}
+
+function scoreRows(scores) {
   return Object.entries(scores).map(([lab, p]) =>
-    `<tr><td>${esc(lab)}</td><td>${fmt(p)}</td><td><span class="bar${lab === label ? "" : " neg"}" ` +
-    `style="width:${Math.round(p * 200)}px"></span></td></tr>`).join("");
+    `<tr><td>${esc(lab)}</td><td>${fmt(p)}</td><td><span class="bar" ` +
+    `style="width:${Math.round(p * 200)}px;background:${labelColor(lab)}"></span></td></tr>`).join("");
 }
 
 function renderClassify(r) {
   return `<div class="label" id="label">${esc(r.label)}</div>` +
-    `<table class="scores">${scoreRows(r.scores, r.label)}</table>`;
+    `<table class="scores">${scoreRows(r.scores)}</table>`;
 }
 
 function renderExplain(r) {
@@ -234,10 +245,9 @@ function drawChart(counts, failed) {
   if (!items.length) { $("chart").innerHTML = ""; return; }
   const max = Math.max(...items.map((x) => x[1]));
   const rowH = 26, labelW = 110, barW = 360, h = items.length * rowH + 10;
-  const colors = ["#2da44e", "#cf222e", "#0969da", "#8250df", "#bf8700", "#1b7c83"];
   const bars = items.map(([lab, n], i) => {
     const w = Math.max(1, Math.round(n / max * barW)), y = 5 + i * rowH;
-    const color = lab === "(failed)" ? "#8c959f" : colors[i % colors.length];
+    const color = labelColor(lab);
     return `<text x="${labelW - 8}" y="${y + 17}" text-anchor="end">${esc(lab)}</text>` +
       `<rect class="chart-bar" data-label="${esc(lab)}" data-count="${n}" x="${labelW}" y="${y}" ` +
       `width="${w}" height="${rowH - 6}" fill="${color}" rx="3"></rect>` +
