@@ -108,25 +108,30 @@ def main() -> None:
 
     nlp = classify_pipeline()
     list(nlp.pipe(texts[:256]))  # Kiwi and the model loaded
-    t0 = time.perf_counter()
     ref = [d.label for d in nlp.pipe(texts, on_error="record")]
-    inproc = len(texts) / (time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    for i in range(0, len(texts), 64):
-        list(nlp.pipe(texts[i:i + 64], on_error="record"))
-    inproc64 = len(texts) / (time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    for t in texts[:args.singles]:
-        nlp(t)
-    inproc1 = args.singles / (time.perf_counter() - t0)
+
+    def in_process() -> tuple[float, float, float]:
+        t0 = time.perf_counter()
+        list(nlp.pipe(texts, on_error="record"))
+        whole = len(texts) / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), 64):
+            list(nlp.pipe(texts[i:i + 64], on_error="record"))
+        per64 = len(texts) / (time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for t in texts[:args.singles]:
+            nlp(t)
+        return whole, per64, args.singles / (time.perf_counter() - t0)
 
     proc, port = start_server(args.workers)
     try:
         print(f"cores {os.cpu_count()}, {len(texts)} NSMC test reviews, server pid {proc.pid}, "
               f"RSS after start {rss_mb(proc.pid):.0f} MB")
-        print(f"in-process pipe(all texts)          {inproc:8.0f} docs/s")
-        print(f"in-process pipe() per 64 texts      {inproc64:8.0f} docs/s")
-        print(f"in-process nlp(text) one by one     {inproc1:8.0f} docs/s")
+        before = in_process()
+        for name, v in zip(("pipe(all texts)", "pipe() per 64 texts", "nlp(text) one by one"),
+                           before):
+            print(f"in-process {name:<24} {v:8.0f} docs/s")
+        inproc = before[0]
         batches = [{"texts": texts[i:i + 64]} for i in range(0, len(texts), 64)]
         batch_want = [ref[i:i + 64] for i in range(0, len(texts), 64)]
         singles = [{"text": t} for t in texts[:args.singles]]
@@ -142,6 +147,10 @@ def main() -> None:
                 print(f"{kind:>10} {n:>7} {docs / secs:8.0f} {docs / secs / inproc:8.2f}x "
                       f"{len(bodies) / secs:7.0f} {pct(lat, .5):7.1f} {pct(lat, .99):7.1f} "
                       f"{wrong:>5}")
+        after = in_process()
+        print(f"in-process again after the HTTP runs: {after[0]:.0f} docs/s (pipe(all)), "
+              f"{after[1]:.0f} (per 64), {after[2]:.0f} (one by one); the ratios above are "
+              f"against {inproc:.0f}")
         # memory: single short texts from 4 clients, RSS sampled as they go
         total, step = args.memory_requests, max(1, args.memory_requests // 10)
         samples = [rss_mb(proc.pid)]

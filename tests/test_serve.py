@@ -376,6 +376,43 @@ def test_busy_is_refused_not_queued():
         svc.close()
 
 
+def test_waiting_requests_share_one_pipe():
+    """Requests that wait for a worker together run in one pipe(), each getting its own
+    results in its own order; one over the limit is refused and leaves nothing queued."""
+    from concurrent.futures import ThreadPoolExecutor as Pool
+
+    from kotext.pipeline import load
+
+    batches: list[int] = []
+
+    class Recording(Service):
+        def run_texts(self, task, texts):
+            batches.append(len(texts))
+            return super().run_texts(task, texts)
+
+    svc = Recording(limits=Limits(workers=1, max_pending=6))
+    svc.pipelines = {"tokenize": load("tokenize")}
+    svc._executor = Pool(1)
+    gate = threading.Event()
+    try:
+        svc.submit(gate.wait, 30)  # the one worker, busy until all are queued
+        asked = [[REVIEWS[0]], REVIEWS[1:4], [REVIEWS[4]], [REVIEWS[2], REVIEWS[0]]]
+        futures = [svc.submit_texts("tokenize", texts) for texts in asked]
+        svc.submit(lambda: None)
+        svc.submit(lambda: None)  # workers + max_pending taken now
+        with pytest.raises(Busy):
+            svc.submit_texts("tokenize", ["하나 더"])
+        assert [t for t, _ in svc._queues["tokenize"]] == asked  # the refused one left out
+        gate.set()
+        got = [f.result(60) for f in futures]
+        assert batches[0] == sum(map(len, asked))  # one pipe() for all of them
+        assert got == [Service.run_texts(svc, "tokenize", texts) for texts in asked]
+        assert all(len(g) == len(a) for g, a in zip(got, asked))
+    finally:
+        gate.set()
+        svc.close()
+
+
 def test_limits_checked():
     with pytest.raises(ValueError, match="max_text_chars"):
         Limits(max_text_chars=0)
@@ -425,3 +462,31 @@ def test_web_libraries_stay_out_of_import_and_help():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_port_in_use_said_before_loading(cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        res = cli("serve", "--port", str(port))
+    assert res.exit_code == 2 and f"127.0.0.1:{port}" in res.output and "--port" in res.output
+    assert "loading model" not in res.output
+
+
+def test_page_assets_are_package_data():
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from fnmatch import fnmatch
+
+    root = Path(__file__).resolve().parent.parent
+    globs = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["kotext.serve"]
+    static = root / "kotext" / "serve" / "static"
+    files = [p.relative_to(static.parent).as_posix() for p in static.rglob("*") if p.is_file()]
+    assert {"static/index.html", "static/app.js", "static/style.css"} <= set(files)
+    assert all(any(fnmatch(f, g) for g in globs) for f in files)

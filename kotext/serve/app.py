@@ -146,7 +146,7 @@ def create_app(service: Service) -> Starlette:
                                   " (run serves a pipeline file: kotext serve --pipeline FILE)"))
         payload = await _json_body(request, limits.max_request_bytes)
         batch, single = service.check_texts(payload)
-        results = await _in_worker(service, service.run_texts, task, batch)
+        results = await asyncio.wrap_future(service.submit_texts(task, batch))
         return JSONResponse(results[0] if single else {"results": results})
 
     async def inspect(request: Request) -> Response:

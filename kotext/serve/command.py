@@ -10,9 +10,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
-def _listen(host: str, port: int):
-    """A socket bound and listening on ``host:port`` (port 0: a free one), so that the
-    address printed is the one served, and connections made from then on wait in line."""
+def _listen(host: str, port: int, listen: bool = True):
+    """A socket bound to ``host:port`` (port 0: a free one), so that the address printed is
+    the one served; listening (connections made from then on wait in line) unless told."""
     import socket
 
     try:
@@ -30,8 +30,8 @@ def _listen(host: str, port: int):
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port} ({e.strerror}): another program "
                          f"uses the port? Pass another --port (0: any free one)") from None
-    sock.listen(128)
-    sock.set_inheritable(True)
+    if listen:
+        sock.listen(128)
     return sock
 
 
@@ -84,10 +84,15 @@ def serve(model: str, pipeline_file: str | None, host: str, port: int, max_text_
     limits = Limits(max_text_chars=max_text_chars,
                     max_request_bytes=max(1, int(max_request_mb * 1024 * 1024)),
                     workers=workers or cpu_workers(), max_pending=max_pending)
+    sock = _listen(host, port, listen=False)  # a port in use: said before the model loads
     click.echo(f"kotext serve: loading model {model}"
                + (f" and pipeline {pipeline_file}" if pipeline_file else "") + " ...", err=True)
-    service = Service(model, pipeline_file, limits).load()
-    sock = _listen(host, port)
+    try:
+        service = Service(model, pipeline_file, limits).load()
+    except BaseException:
+        sock.close()
+        raise
+    sock.listen(128)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"kotext serve: http://{shown}:{bound}/  (model {model}; tasks "

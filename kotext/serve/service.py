@@ -3,7 +3,8 @@ bounded worker threads, texts and uploaded files through ``pipe()`` and the batc
 
 Every request's work runs on one of ``Limits.workers`` threads sharing the pipelines
 loaded once; a request beyond ``workers + max_pending`` waiting ones is refused
-(:class:`Busy`) rather than queued without end.
+(:class:`Busy`) rather than queued without end. Requests waiting for a worker at the same
+time run in one ``pipe()`` (``submit_texts``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +30,10 @@ FILE_FIELDS: dict[str, list[str] | None] = {
     "classify": ["label", "scores"], "summarize": ["summary"], "keywords": ["keywords"],
     "tokenize": None, "run": None}
 OUT_FORMATS = ("csv", "tsv", "jsonl")  # streamed back as the rows come (parquet cannot be)
-OUT_ENCODINGS = ("utf-8", "utf-8-sig")  # every character fits: a stream cannot fail halfway
+OUT_ENCODINGS = ("utf-8", "utf-8-sig")
+# texts of several waiting requests run in one pipe() up to this many (one request's own
+# texts are never split); 64 is a batch that keeps Kiwi's threads busy
+MERGED_TEXTS = 64  # every character fits: a stream cannot fail halfway
 # the Doc fields each text task answers with
 TASK_FIELDS = {"classify": {"label", "scores"}, "summarize": {"text", "sentences", "summary"},
                "keywords": {"keywords"}, "tokenize": {"text", "tokens", "sentences"}}
@@ -220,6 +225,7 @@ class Service:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._waiting = 0  # requests submitted and not finished
+        self._queues: dict[str, deque] = {}  # per task: (texts, future) waiting for _drain
 
     # -- start and stop ------------------------------------------------------------------
     def load(self) -> Service:
@@ -277,6 +283,49 @@ class Service:
     def _done(self, _fut: Future) -> None:
         with self._lock:
             self._waiting -= 1
+
+    def submit_texts(self, task: str, texts: list[str]) -> Future:
+        """``run_texts(task, texts)`` on a worker thread, in one ``pipe()`` with the texts of
+        other requests waiting for a worker at the same time (up to ``MERGED_TEXTS``): many
+        clients sending one text each fill batches; a lone request runs as soon as a worker
+        is free, without waiting for company. :class:`Busy` when too many wait already."""
+        if task == "explain":  # a text at a time (explain() is per text)
+            return self.submit(self.run_texts, task, texts)
+        fut: Future = Future()
+        item = (texts, fut)
+        with self._lock:
+            queue = self._queues.setdefault(task, deque())
+            queue.append(item)
+        try:
+            self.submit(self._drain, task)  # one per request: a later one may find none left
+        except Busy:
+            with self._lock:
+                taken = not any(x is item for x in queue)
+                if not taken:
+                    queue.remove(item)
+            if not taken:
+                raise
+        return fut
+
+    def _drain(self, task: str) -> None:
+        with self._lock:
+            queue, taken, n = self._queues[task], [], 0
+            while queue and (not taken or n + len(queue[0][0]) <= MERGED_TEXTS):
+                texts, fut = queue.popleft()
+                taken.append((texts, fut))
+                n += len(texts)
+        if not taken:
+            return
+        try:
+            results = self.run_texts(task, [t for texts, _ in taken for t in texts])
+        except BaseException as e:  # noqa: BLE001 - each request gets it
+            for _, fut in taken:
+                fut.set_exception(e)
+            return
+        i = 0
+        for texts, fut in taken:
+            fut.set_result(results[i:i + len(texts)])
+            i += len(texts)
 
     # -- texts ---------------------------------------------------------------------------
     def check_texts(self, payload: Any) -> tuple[list[str], bool]:
