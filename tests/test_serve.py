@@ -444,9 +444,19 @@ def test_command_starts_serves_and_stops_on_ctrl_c(tmp_path):
         r = json.loads(conn.getresponse().read())
         assert r == {"text": "좋다 ㅋㅋ", "error": None}
         conn.close()
+        # a long file being streamed back when Ctrl-C comes: cut short, and seen as such
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/v1/file/classify?filename=a.csv",
+                     ("text\n" + "정말 재밌는 영화였어요\n" * 30_000).encode())
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.read(200).startswith(b"text,label,score,error\n")
         proc.send_signal(signal.SIGINT)
+        with pytest.raises(http.client.IncompleteRead):
+            resp.read()
+        conn.close()
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0 and "stopped" in err and "Traceback" not in err
+        assert "cut short" in err
     finally:
         if proc.poll() is None:
             proc.kill()

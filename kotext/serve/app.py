@@ -14,6 +14,7 @@ import concurrent.futures
 import json
 import logging
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,15 @@ PAGE_FILES = {"": ("index.html", "text/html; charset=utf-8"),
               "app.js": ("app.js", "text/javascript; charset=utf-8"),
               "style.css": ("style.css", "text/css; charset=utf-8")}
 _END = object()
+STALLED_SECONDS = 60.0  # a file's client that takes no data for this long is dropped
+
+
+class Stopping(Exception):
+    """The server stopped (Ctrl-C) while a file was being written back: its response ends
+    unfinished, which the client sees as such (not as a shorter file)."""
+
+    def __init__(self, name: str):
+        super().__init__(f"the server stopped while writing {name} back: the file is cut short")
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -188,13 +198,19 @@ def create_app(service: Service) -> Starlette:
         gone = threading.Event()
 
         def put(item: Any) -> None:
+            if service.closing.is_set():
+                raise Cancelled()
             fut = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+            deadline = time.monotonic() + STALLED_SECONDS
             while True:
                 try:
                     fut.result(timeout=0.25)
                     return
                 except concurrent.futures.TimeoutError:
-                    if gone.is_set():
+                    # the client went away, stopped reading, or the server is stopping:
+                    # the worker is freed (it would wait for ever)
+                    if gone.is_set() or service.closing.is_set() or \
+                            time.monotonic() > deadline:
                         fut.cancel()
                         raise Cancelled() from None
 
@@ -218,7 +234,12 @@ def create_app(service: Service) -> Starlette:
         async def chunks():
             try:
                 while True:
-                    item = await queue.get()
+                    try:
+                        item = await asyncio.wait_for(queue.get(), 0.5)
+                    except asyncio.TimeoutError:
+                        if service.closing.is_set():
+                            raise Stopping(up.name) from None
+                        continue
                     if item is _END:
                         return
                     if isinstance(item, BaseException):
@@ -255,6 +276,8 @@ def create_app(service: Service) -> Starlette:
         return _error(exc.status_code, msg)
 
     async def server_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, Stopping):  # (the response has begun: this one is not sent;
+            return _error(503, str(exc))  # uvicorn logs the stop)
         log.exception("kotext serve: %s %s failed", request.method, request.url.path)
         return _error(500, f"internal error: {type(exc).__name__}: {exc}")
 
@@ -264,8 +287,8 @@ def create_app(service: Service) -> Starlette:
     async def lifespan(app):
         try:
             yield
-        finally:
-            service.close()
+        finally:  # on a thread: the loop keeps running for the work that is ending
+            await asyncio.to_thread(service.close)
 
     routes = [
         Route("/", page), Route("/static/{name}", page),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from ..errors import UsageError, require
@@ -33,6 +35,19 @@ def _listen(host: str, port: int, listen: bool = True):
     if listen:
         sock.listen(128)
     return sock
+
+
+def _quiet_stop(record: logging.LogRecord) -> bool:
+    """A response cut short by Ctrl-C is one line in the log, not a traceback."""
+    import asyncio
+
+    from .app import Stopping
+
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, (Stopping, asyncio.CancelledError)):
+        record.msg, record.args = f"kotext serve: {exc or 'a response was cut short by the stop'}", ()
+        record.exc_info = record.exc_text = None
+    return True
 
 
 @click.command("serve", context_settings=CONTEXT)
@@ -105,7 +120,14 @@ def serve(model: str, pipeline_file: str | None, host: str, port: int, max_text_
                    f"has no login. Ctrl-C stops it.", err=True)
     config = uvicorn.Config(create_app(service), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5, lifespan="on")
-    server = uvicorn.Server(config)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:  # Ctrl-C: files being written stop now
+            service.closing.set()
+            super().handle_exit(sig, frame)
+
+    server = Server(config)
+    logging.getLogger("uvicorn.error").addFilter(_quiet_stop)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it stopped for

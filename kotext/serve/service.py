@@ -226,6 +226,7 @@ class Service:
         self._lock = threading.Lock()
         self._waiting = 0  # requests submitted and not finished
         self._queues: dict[str, deque] = {}  # per task: (texts, future) waiting for _drain
+        self.closing = threading.Event()  # set by close(): a file being written stops
 
     # -- start and stop ------------------------------------------------------------------
     def load(self) -> Service:
@@ -251,6 +252,8 @@ class Service:
         return self
 
     def close(self) -> None:
+        """Stop: files being written back stop at their next batch, work in hand ends."""
+        self.closing.set()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
