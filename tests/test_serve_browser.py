@@ -120,6 +120,7 @@ def test_paste_a_review(browser, server):
     run_text(browser, "tokenize", REVIEW, "#tokens")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#tokens .token")) == \
         len(server.service.pipelines["tokenize"](REVIEW).tokens)
+    browser.save_screenshot(str(SHOTS / "4b-tokenize.png"))
 
 
 def test_upload_a_csv(browser, server, cli, tmp_path, downloads):
