@@ -225,14 +225,15 @@ def cli_output(cli, tmp_path: Path, command: str, data: bytes, name: str, *args:
     """What `kotext COMMAND FILE -o OUT` writes for the same file."""
     src = tmp_path / name
     src.write_bytes(data)
-    out = tmp_path / f"cli-{Path(name).stem}{''.join(Path(name).suffixes)}"
+    out = tmp_path / f"cli-{name.removesuffix('.gz')}"  # (written uncompressed)
     res = cli(command, str(src), "-o", str(out), "--on-error", "skip", *args)
     assert res.exit_code == 0, res.output
     return out.read_bytes()
 
 
 @pytest.mark.parametrize("name,encoding", [("reviews.csv", "utf-8"), ("reviews.csv", "cp949"),
-                                           ("reviews.tsv", "utf-8"), ("reviews.jsonl", "utf-8")])
+                                           ("reviews.tsv", "utf-8"), ("reviews.jsonl", "utf-8"),
+                                           ("reviews.csv.gz", "cp949")])
 def test_file_classify_equals_cli(server, cli, tmp_path, name, encoding):
     if name.endswith(".tsv"):
         text = "id\tdocument\n1\t정말 재밌는 영화였어요\n2\t최악의 영화\n3\t\n4\t연기가 좋았다\n"
@@ -242,6 +243,10 @@ def test_file_classify_equals_cli(server, cli, tmp_path, name, encoding):
     else:
         text = CSV_TEXT
     data = text.encode(encoding)
+    if name.endswith(".gz"):
+        import gzip
+
+        data = gzip.compress(data)
     status, headers, body = server.call("POST", f"/v1/file/classify?filename={name}", data,
                                         {"Content-Type": "application/octet-stream"})
     assert status == 200, body
@@ -301,6 +306,20 @@ def test_bad_files(server, data, query, ctype, status, words):
     err = json.loads(body)
     assert got == status and words in err["error"], err
     assert "/tmp" not in err["error"] and "kotext-serve-" not in err["error"]  # no server paths
+
+
+def test_reader_options_pass_through(server, cli, tmp_path):
+    # quotes as text in a TSV (quoting=none), as --quoting none reads them
+    data = 'text\tid\n"최고" 였다\t1\n좋다\t2\n'.encode()
+    status, _, body = server.call("POST", "/v1/file/classify?filename=q.tsv&quoting=none", data)
+    assert status == 200, body
+    assert body == cli_output(cli, tmp_path, "classify", data, "q.tsv", "--quoting", "none")
+    status, _, body = server.call("POST", "/v1/file/classify?filename=q.tsv&quoting=minimal",
+                                  data)  # read as CSV, the quote opens a cell it never closes
+    assert status == 422 and "malformed" in json.loads(body)["error"]
+    status, _, body = server.call("POST", "/v1/file/classify?filename=q.tsv&quoting=odd", data)
+    err = json.loads(body)["error"]
+    assert status == 422 and "quoting 'odd'" in err and "--" not in err
 
 
 def test_inspect(server):

@@ -108,7 +108,7 @@ def _query(request: Request, name: str) -> str | None:
 def _upload_options(request: Request) -> dict[str, Any]:
     return {"filename": _query(request, "filename"), "input_format": _query(request, "format"),
             "encoding": _query(request, "encoding"),
-            "text_column": _query(request, "text_column")}
+            "text_column": _query(request, "text_column"), "quoting": _query(request, "quoting")}
 
 
 def _check_upload_type(request: Request) -> None:

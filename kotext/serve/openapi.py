@@ -61,7 +61,9 @@ def _file_params(with_output: bool) -> list[dict[str, Any]]:
         {"name": "encoding", "in": "query", "schema": _STR,
          "description": "default: detected as kotext's CLI does (UTF-8, BOM, CP949)"},
         {"name": "text_column", "in": "query", "schema": _STR,
-         "description": "default: guessed from the header (text, document, review, ...)"}]
+         "description": "default: guessed from the header (text, document, review, ...)"},
+        {"name": "quoting", "in": "query", "schema": {"enum": ["auto", "minimal", "none"]},
+         "description": "CSV/TSV quoting, as kotext's --quoting"}]
     if with_output:
         params += [{"name": "output_format", "in": "query",
                     "schema": {"enum": list(OUT_FORMATS)},

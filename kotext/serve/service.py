@@ -146,8 +146,8 @@ class Upload:
 
     def __init__(self, data: bytes, *, filename: str | None = None,
                  input_format: str | None = None, encoding: str | None = None,
-                 text_column: str | None = None, max_text_chars: int | None = None,
-                 guess_only: bool = False):
+                 text_column: str | None = None, quoting: str | None = None,
+                 max_text_chars: int | None = None, guess_only: bool = False):
         name = Path(filename or "upload").name or "upload"  # for messages only
         fmt = input_format or format_of(name)
         if input_format is not None and input_format not in FORMATS:
@@ -160,11 +160,13 @@ class Upload:
         self.columns: list[str] = []
         self.text_column: str | None = None
         with tempfile.TemporaryDirectory(prefix="kotext-serve-") as tmp:
-            path = Path(tmp) / f"upload.{fmt}"
+            gz = ".gz" if name.lower().endswith(".gz") and fmt != "parquet" else ""
+            path = Path(tmp) / f"upload.{fmt}{gz}"  # read as its name says (x.csv.gz too)
             path.write_bytes(data)
             try:
                 source = Source(str(path), text_column=text_column, encoding=encoding,
-                                input_format=fmt, text_option="text_column")
+                                input_format=fmt, quoting=quoting or "auto",
+                                text_option="text_column")
                 try:
                     source.open()
                 except InputError:
@@ -180,11 +182,11 @@ class Upload:
         self.encoding = encoding
         if max_text_chars is not None and self.text_column is not None:
             key = self.text_column
-            for i, row in enumerate(self.rows, 1):
+            for row in self.rows:
                 cell = row.get(key)
                 if isinstance(cell, str) and len(cell) > max_text_chars \
                         and ERROR_KEY not in row:
-                    row[ERROR_KEY] = (f"row {i}: the text is {len(cell):,} characters, over "
+                    row[ERROR_KEY] = (f"the text is {len(cell):,} characters, over "
                                       f"max_text_chars = {max_text_chars:,}")
 
     @property
@@ -197,7 +199,7 @@ class Upload:
 
 
 _FLAGS = {"--text-column": "text_column", "--text-field": "text_column",
-          "--encoding": "encoding", "--input-format": "format", "--quoting": "format"}
+          "--encoding": "encoding", "--input-format": "format", "--quoting": "quoting"}
 
 
 def _in_api_words(msg: str, path: str, name: str) -> str:
