@@ -126,6 +126,15 @@ def test_text_tasks_answer_as_pipe(server, task):
     assert len(many["results"]) == len(texts)
 
 
+@pytest.mark.parametrize("task", ["classify", "summarize", "keywords", "tokenize"])
+def test_one_text_as_in_a_list(server, task):
+    """A text sent alone (run as nlp(text)) gets what pipe() gives it among others, an
+    error too (the empty one's, where it has one)."""
+    texts = [ARTICLE, *REVIEWS]
+    many = server.service.run_texts(task, texts)
+    assert [server.service.run_texts(task, [t])[0] for t in texts] == many
+
+
 def test_results_hold_what_doc_holds(server):
     nlp = server.service.pipelines["classify"]
     doc = nlp(REVIEWS[1])
