@@ -42,8 +42,10 @@ class Server:
         self.service = service
         self.sock = _listen("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(create_app(service), log_level="warning",
-                                                    lifespan="on"))
+        from kotext.serve.command import LOCAL_NAMES
+
+        self.server = uvicorn.Server(uvicorn.Config(create_app(service, LOCAL_NAMES),
+                                                    log_level="warning", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
         self.thread.start()
@@ -199,6 +201,13 @@ def test_limits_named(server):
     resp = conn.getresponse()
     assert resp.status == 413 and json.loads(resp.read())["limit"] == "max_request_bytes"
     conn.close()
+
+
+def test_only_local_host_names_answered(server):
+    for host in ("127.0.0.1", f"127.0.0.1:{server.port}", "localhost"):
+        assert server.call("GET", "/health", headers={"Host": host})[0] == 200
+    status, _, _ = server.call("GET", "/health", headers={"Host": "rebound.example.com"})
+    assert status == 400  # a page whose name now points here cannot read the answers
 
 
 def test_unknown_routes_and_methods(server):

@@ -119,9 +119,11 @@ def _check_upload_type(request: Request) -> None:
                                 f" not a form or JSON")
 
 
-def create_app(service: Service) -> Starlette:
+def create_app(service: Service, allowed_hosts: list[str] | None = None) -> Starlette:
     """The application over a loaded :class:`Service` (``Service(...).load()``); the
-    service is closed when the application shuts down."""
+    service is closed when the application shuts down. ``allowed_hosts``: the Host headers
+    answered (a server on 127.0.0.1 answers only its own names, so that a web page whose
+    name was pointed at 127.0.0.1 cannot read it: DNS rebinding); None: any."""
     limits = service.limits
 
     async def page(request: Request) -> Response:
@@ -297,5 +299,12 @@ def create_app(service: Service) -> Starlette:
         Route("/v1/file/{task}", file, methods=["POST"]),
         Route("/v1/{task}", texts, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        RequestError: request_error, HTTPException: http_error, Exception: server_error})
+    middleware = []
+    if allowed_hosts is not None:
+        from starlette.middleware import Middleware
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
+                     exception_handlers={RequestError: request_error,
+                                         HTTPException: http_error, Exception: server_error})

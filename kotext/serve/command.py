@@ -10,6 +10,7 @@ from ..errors import UsageError, require
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LOCAL = ("127.0.0.1", "localhost", "::1")
+LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]  # Host headers a local server answers
 
 
 def _listen(host: str, port: int, listen: bool = True):
@@ -118,7 +119,8 @@ def serve(model: str, pipeline_file: str | None, host: str, port: int, max_text_
     else:
         click.echo(f"kotext serve: listening on {host}: other machines can reach it, and it "
                    f"has no login. Ctrl-C stops it.", err=True)
-    config = uvicorn.Config(create_app(service), log_level="warning", access_log=False,
+    hosts = LOCAL_NAMES if host in LOCAL else None
+    config = uvicorn.Config(create_app(service, hosts), log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5, lifespan="on")
 
     class Server(uvicorn.Server):
