@@ -7,6 +7,7 @@ Results go to stdout (or ``-o``); progress and summaries go to stderr. Exit code
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import warnings
 from functools import partial, wraps
@@ -48,7 +49,7 @@ class KotextGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KotextError as e:
-            click.echo(f"kotext: error: {e}", err=True)
+            click.echo(f"kotext: error: {flag_message(str(e))}", err=True)
             sys.exit(e.exit_code)
         except click.UsageError as e:
             if "unexpected extra argument" in e.message:  # the shell expanded data/*.csv
@@ -94,6 +95,33 @@ def main() -> None:
 
     Run `kotext COMMAND --help` for each command's options and an example.
     """
+
+
+# library parameters and the flags that set them: a library message names the parameter in
+# Python terms (text_column='document', resume=True), the CLI shows the flag
+FLAGS = {"text_column": "--text-column", "output": "-o", "out_format": "--format",
+         "encoding": "--encoding", "input_format": "--input-format", "quoting": "--quoting",
+         "whole_file": "--whole-file", "split": "--split", "output_encoding":
+         "--output-encoding", "on_error": "--on-error", "resume": "--resume",
+         "batch_size": "--batch-size", "n_process": "--n-process", "sentences": "--sentences",
+         "token_format": "--token-format"}
+_PY_PARAM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True|False|'[^']*'|\"[^\"]*\"|"
+                       r"[^\s,;:)]+)")
+_BARE_PARAM = re.compile(r"\b(" + "|".join(k for k in FLAGS if "_" in k) + r")\b")
+
+
+def flag_message(message: str) -> str:
+    """A library message as the command line says it: text_column='document' ->
+    --text-column document, resume=True -> --resume, a bare out_format -> --format."""
+    def value(m: re.Match) -> str:
+        flag, v = FLAGS[m[1]], m[2]
+        if v == "True":
+            return flag
+        if v == "False":
+            return "--no-" + flag[2:]
+        return f"{flag} {v[1:-1] if v[0] in chr(39) + chr(34) else v}"
+
+    return _BARE_PARAM.sub(lambda m: FLAGS[m[1]], _PY_PARAM.sub(value, message))
 
 
 # -- shared input/output options ----------------------------------------------------------
@@ -170,51 +198,14 @@ def _model_folder(ctx, param, value):
         raise click.BadParameter(str(e).removeprefix("-o ")) from None
 
 
-def _run_identity(source, pipeline, token_format: str = "text") -> dict[str, Any]:
-    """What a --resume must find unchanged: each input file (resolved) with its size (None
-    for stdin and datasets, which cannot be checked), the text column, the token format, the
-    options that read the input and the stages' settings (not the batch size or thread
-    counts, which change no output)."""
-    inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in source.files] \
-        if source.files else None
-    stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
-              for name, cfg in pipeline.to_config()["stages"].items()}
-    stages["(input)"] = {"text_column": source.text_key, "token_format": token_format}
-    # how the input is cut into rows: resumed with another --quoting, the rows counted as
-    # done were other rows (30,000 in, 33,000 out, duplicated and garbled). The format as
-    # read (--input-format csv on a .csv changes nothing); the encoding is left out: one
-    # that does not fit stops the run, and an auto-detected one equals the same given.
-    from .io.readers import format_of
-
-    formats = [source.input_format or format_of(f) for f in source.files] or \
-        [source.input_format]
-    stages["(reader)"] = {"formats": formats, "whole_file": source.whole_file,
-                          "quoting": source.quoting, "split": source.split}
-    return {"input": inputs, "settings": stages}
-
-
 def _whole_file_used(source, whole_file: bool) -> None:
     """--whole-file given on the command line for tables only: refused (it was ignored)."""
-    from .io.readers import format_of
+    from .batch import check_whole_file
 
     ctx = click.get_current_context(silent=True)
     if whole_file and ctx is not None and ctx.get_parameter_source("whole_file") == \
-            click.core.ParameterSource.COMMANDLINE and source.files and \
-            not any(format_of(p) == "txt" for p in source.files):
-        raise UsageError(f"--whole-file applies to .txt files (a document per file); in a "
-                         f"{format_of(source.files[0])} file each row is a document already: "
-                         f"leave it out")
-
-
-def _not_an_input(output: str | None, identity: dict[str, Any]) -> None:
-    """Refuse ``-o`` naming one of the input files: the output would replace the data."""
-    if output in (None, "-"):
-        return
-    out = Path(output).resolve()
-    if any(path == str(out) for path, _ in identity["input"] or ()):
-        raise UsageError(f"-o {output} is the input file: kotext would replace your data "
-                         f"with its output. Write to another file, e.g. -o "
-                         f"{out.stem}_out{out.suffix}")
+            click.core.ParameterSource.COMMANDLINE:
+        check_whole_file(source)
 
 
 def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
@@ -223,88 +214,46 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
             on_error: str, resume: bool, batch_size: int | None, n_process: int,
             sentences: bool = False, token_format: str = "text", desc: str = "kotext",
             line_format=None, fields: list[str] | None = None) -> None:
-    """Shared by every command that streams a file through a pipeline."""
-    import gc
+    """Shared by every command that streams a file through a pipeline: kotext.batch's
+    run_batch, its notes and summary on stderr, its exit status."""
+    from .batch import open_source, run_batch
 
-    # Millions of small token tuples trigger the cyclic collector every few hundred
-    # allocations; collecting less often makes runs ~10% faster (measured), and a
-    # streaming run holds only a few batches, so memory stays flat.
-    gc.set_threshold(100_000, 50, 50)
-    from .io.readers import read
-    from .io.writers import Writer
-    from .runner import OUTPUT_TYPES, output_fields, output_names, run
-
-    source = read(input, text_column=text_column, encoding=encoding, input_format=input_format,
-                  whole_file=whole_file, quoting=quoting, split=split)
+    source = open_source(input, text_column=text_column, encoding=encoding,
+                         input_format=input_format, whole_file=whole_file, quoting=quoting,
+                         split=split)
     _whole_file_used(source, whole_file)
-    if fields is None:  # every field the pipeline assigns
-        fields = output_fields(pipeline, sentences=sentences)
-    names = output_names(fields, source.columns)
-    columns = source.columns + list(names.values())
-    text_key = names[OUTPUT_TEXT_KEY.get(fields[-1], "clean_text")] if fields else source.text_key
-    if line_format is not None:
-        line_format = line_format(names, source.text_key)
-    identity = _run_identity(source, pipeline, token_format)
-    _not_an_input(output, identity)
-    if resume and input == "-":  # a part file from other data would be mixed in silently
-        raise UsageError("--resume cannot tell whether stdin brings the same data as the "
-                         "interrupted run: give the input as a file (kotext ... FILE -o OUT "
-                         "--resume), or start over without --resume")
-    if sentences and "sentences" not in pipeline.assigns:
-        raise UsageError("--sentences: this pipeline makes no sentences (it needs a kiwi.v1 "
-                         "stage with sentences = true)")
-    writer = Writer(output, out_format, columns, encoding=output_encoding, resume=resume,
-                    text_key=text_key, line_format=line_format, source=identity,
-                    arrow_types=source.arrow_types,
-                    column_types={c: OUTPUT_TYPES[k] for k, c in names.items()
-                                  if k in OUTPUT_TYPES})
-    if sentences and writer.fmt == "text":
-        raise UsageError("--sentences adds a column, which text output has not: write "
-                         ".csv, .tsv, .jsonl or .parquet (-o FILE or --format)")
-    if writer.path is not None:
-        _RUN.update(part=writer.part, resumable=writer.fmt != "parquet")
-    writer.error_key = names["error"]
-    resumed, failed_before = writer.rows_done, writer.failed_before
-    if resume and not writer.resumed and writer.path is not None:
-        click.echo(f"kotext: note: --resume: no interrupted run to go on from ({writer.part} "
-                   f"with its checkpoint); running from the start", err=True)
+
+    def note(message: str) -> None:
+        click.echo(f"kotext: note: {flag_message(message)}", err=True)
+
     with _progress(desc) as bar:
-        if resumed:
-            bar.write(f"resuming after {resumed} rows already in {writer.part}",
-                      file=sys.stderr)
-        stats = run(pipeline, source, writer, fields=fields, names=names, on_error=on_error,
-                    batch_size=batch_size, n_process=n_process, token_format=token_format,
-                    progress=bar.update)
-    where = f" -> {output}" if output else ""
-    if stats.extra_rows and writer.fmt in ("csv", "tsv", "parquet"):
-        names_ = ", ".join(sorted(stats.extra_fields)[:5])
-        click.echo(f"kotext: note: {stats.extra_rows} row(s) hold fields first seen after the "
-                   f"rows the columns were read from ({names_}); a {writer.fmt} table has no "
-                   f"column for them: write .jsonl to keep them", err=True)
-    failed = stats.failed + failed_before  # a resumed file's failed rows count too
-    # (abort stops at a failure of its own; failed rows from the run it resumed count)
-    _RUN["exit"] = int(bool(failed and (on_error == "fail"
-                                        or (on_error == "abort" and failed_before))))
-    if sys.stderr.isatty() or failed:
-        rows = (f"{resumed + stats.rows} rows ({resumed} from the interrupted run, "
-                f"{failed_before} of them failed; {stats.rows} now, {stats.failed} of them "
-                f"failed)" if resumed else f"{stats.rows} rows, {stats.failed} failed")
-        click.echo(f"{rows}, {stats.seconds:.1f} s ({stats.rate:,.0f} docs/s){where}",
-                   err=True)
-        for e in stats.errors:
+        def opened(res) -> None:
+            _RUN.update(part=res.part, resumable=res.resumable)
+            if res.resumed:
+                bar.write(f"resuming after {res.resumed} rows already in {res.part}",
+                          file=sys.stderr)
+
+        res = run_batch(pipeline, source, output, out_format=out_format,
+                        output_encoding=output_encoding, on_error=on_error, resume=resume,
+                        batch_size=batch_size, n_process=n_process, sentences=sentences,
+                        token_format=token_format, fields=fields, line_format=line_format,
+                        progress=bar.update, on_note=note, on_open=opened)
+    _RUN["exit"] = res.exit_status
+    if sys.stderr.isatty() or res.total_failed:
+        where = f" -> {output}" if output else ""
+        rows = (f"{res.resumed + res.rows} rows ({res.resumed} from the interrupted run, "
+                f"{res.failed_before} of them failed; {res.rows} now, {res.failed} of them "
+                f"failed)" if res.resumed else f"{res.rows} rows, {res.failed} failed")
+        click.echo(f"{rows}, {res.seconds:.1f} s ({res.rate:,.0f} docs/s){where}", err=True)
+        for e in res.errors:
             click.echo(f"  {e}", err=True)
-        if stats.failed > len(stats.errors):
+        if res.failed > len(res.errors):
             click.echo(f"  ... see the error column for the other "
-                       f"{stats.failed - len(stats.errors)}", err=True)
-    if _RUN["exit"]:
+                       f"{res.failed - len(res.errors)}", err=True)
+    if res.exit_status:
         click.echo("  (each failing row keeps its place, with the reason in its error column; "
                    "--on-error skip accepts them and exits 0)", err=True)
         sys.exit(1)
-
-
-OUTPUT_TEXT_KEY = {"text": "clean_text", "tokens": "tokens", "sentences": "tokens",
-                   "label": "label", "scores": "label", "summary": "summary",
-                   "keywords": "keywords", "vector": "vector"}
 
 
 def stage_options(cls, exclude: tuple[str, ...] = ()):
@@ -1185,9 +1134,9 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
     document. A file is written whole or not at all (to FILE.part, renamed at the end)."""
     import os
 
+    from .batch import check_not_an_input, doc_of
     from .io.readers import read
     from .io.writers import _stdout_in, is_device
-    from .runner import doc_of
 
     if io.get("resume"):
         raise UsageError("--resume works with csv, tsv and jsonl output (-o FILE.csv); text "
@@ -1201,7 +1150,7 @@ def _print_docs(nlp, io: dict[str, Any], show) -> None:
     if path is not None and path.is_dir():
         raise UsageError(f"-o {path} is a folder: give a file name, e.g. -o {path / 'out.txt'}")
     # any input file, also one of a folder or a glob (that article was replaced)
-    _not_an_input(out, {"input": [[str(Path(p).resolve()), 0] for p in src.files]})
+    check_not_an_input(out, src.files)
     enc = io.get("output_encoding") or "utf-8"
     part = path if path is None or is_device(path) else path.with_name(path.name + ".part")
     if part is not None:

@@ -8,6 +8,12 @@ class KotextError(Exception):
 
     exit_code = 1
 
+    def __init__(self, message: str = "", *, param: str | None = None) -> None:
+        super().__init__(message)
+        # the parameter the message is about (``text_column``), written in Python terms
+        # (``text_column='document'``) in the message; the CLI shows it as its flag
+        self.param = param
+
 
 class UsageError(KotextError):
     """Bad arguments, options or configuration: exit code 2."""

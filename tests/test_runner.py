@@ -118,7 +118,7 @@ def test_failures_keep_their_place(write, tmp_path):
 def test_abort_stops_at_first_failure(write, tmp_path):
     src = write("r.csv", "id,text\n1,좋다\n2,나쁘다,x\n3,끝\n")
     out = tmp_path / "o.csv"
-    with pytest.raises(KotextError, match=r"row 2: input: ragged row.*--on-error abort"):
+    with pytest.raises(KotextError, match=r"row 2: input: ragged row.*on_error='abort'"):
         go(Pipeline([Clean()]), src, out, on_error="abort", batch_size=10)
     assert not out.exists()
     part = read_csv(tmp_path / "o.csv.part")
