@@ -115,14 +115,14 @@ def load_classifier(name_or_path: str | Path, **options: Any):
             ("model_type" in cfg and method is None):
         raise ModelError(
             f"{folder}: a pre-trained encoder without a classification head; fine-tune it "
-            f"first: kotext train classifier --method transformer --base {folder} "
-            f"--train FILE -o FOLDER"
+            f"first: kotext train classifier method='transformer' base={folder} "
+            f"train=FILE output=FOLDER"
         )
     if method in ("word2vec", "fasttext"):
         raise ModelError(
             f"{folder}: word vectors (kotext embed train), not a classifier; train one over "
-            f"them: kotext train classifier --method gru --vectors {folder} --train FILE "
-            f"-o FOLDER")
+            f"them: kotext train classifier method='gru' vectors={folder} train=FILE "
+            f"output=FOLDER")
     if method not in METHODS:
         raise ModelError(
             f"{folder / 'config.json'}: method {method!r} is not one this kotext can load "

@@ -26,7 +26,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     if issubclass(category, KotextWarning):  # a note for the user, not a code location
-        click.echo(f"kotext: note: {message}", err=True)
+        click.echo(f"kotext: note: {flag_message(str(message))}", err=True)
     else:
         _python_showwarning(message, category, filename, lineno, file, line)
 
@@ -99,20 +99,27 @@ def main() -> None:
 
 # library parameters and the flags that set them: a library message names the parameter in
 # Python terms (text_column='document', resume=True), the CLI shows the flag
-FLAGS = {"text_column": "--text-column", "output": "-o", "out_format": "--format",
-         "encoding": "--encoding", "input_format": "--input-format", "quoting": "--quoting",
-         "whole_file": "--whole-file", "split": "--split", "output_encoding":
-         "--output-encoding", "on_error": "--on-error", "resume": "--resume",
-         "batch_size": "--batch-size", "n_process": "--n-process", "sentences": "--sentences",
-         "token_format": "--token-format"}
-_PY_PARAM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True|False|'[^']*'|\"[^\"]*\"|"
-                       r"[^\s,;:)]+)")
-_BARE_PARAM = re.compile(r"\b(" + "|".join(k for k in FLAGS if "_" in k) + r")\b")
+FLAGS = {"output": "-o", "out_format": "--format", **{p: "--" + p.replace("_", "-") for p in (
+    "text_column", "encoding", "input_format", "quoting", "whole_file", "split",
+    "output_encoding", "on_error", "resume", "batch_size", "n_process", "sentences",
+    "token_format", "set", "code", "urls_file", "timeout", "model", "device", "quantize",
+    "pos", "min_count", "emoji", "emoji_token", "weighting", "vectors", "vectors_format",
+    "method", "base", "train", "eval", "members", "label_column", "label_map",
+    "drop_blank_labels", "val_fraction", "refit", "seed", "limit", "class_weight", "sampler",
+    "lr", "warmup", "decay", "epochs", "max_steps", "max_length", "patience", "metric",
+    "label_smoothing", "dropout", "freeze", "fp16", "hidden", "heads", "layers",
+    "vocab_size", "mlm_probability", "plot", "gold_field", "pred_field", "doc_field",
+    "summary_field", "max_source_length", "max_target_length")}}
+_PY_PARAM = re.compile(r"\b(" + "|".join(sorted(FLAGS, key=len, reverse=True)) +
+                       r")=(True|False|'[^']*'|\"[^\"]*\"|[^\s,;:)]+)")
+_BARE_PARAM = re.compile(r"`(" + "|".join(FLAGS) + r")`|\b(" +
+                         "|".join(k for k in FLAGS if "_" in k) + r")\b")
 
 
 def flag_message(message: str) -> str:
     """A library message as the command line says it: text_column='document' ->
-    --text-column document, resume=True -> --resume, a bare out_format -> --format."""
+    --text-column document, resume=True -> --resume, `quoting` or a bare out_format ->
+    --quoting, --format."""
     def value(m: re.Match) -> str:
         flag, v = FLAGS[m[1]], m[2]
         if v == "True":
@@ -121,7 +128,12 @@ def flag_message(message: str) -> str:
             return "--no-" + flag[2:]
         return f"{flag} {v[1:-1] if v[0] in chr(39) + chr(34) else v}"
 
-    return _BARE_PARAM.sub(lambda m: FLAGS[m[1]], _PY_PARAM.sub(value, message))
+    return _BARE_PARAM.sub(lambda m: FLAGS[m[1] or m[2]], _PY_PARAM.sub(value, message))
+
+
+def _log(message: str) -> None:
+    """A library log line (training progress) on stderr, with flags for parameters."""
+    click.echo(flag_message(message), err=True)
 
 
 # -- shared input/output options ----------------------------------------------------------
@@ -195,7 +207,7 @@ def _model_folder(ctx, param, value):
     try:
         return None if value is None else str(check_output_folder(value, kind))
     except UsageError as e:
-        raise click.BadParameter(str(e).removeprefix("-o ")) from None
+        raise click.BadParameter(flag_message(str(e)).removeprefix("-o ")) from None
 
 
 def _whole_file_used(source, whole_file: bool) -> None:
@@ -246,7 +258,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                 f"failed)" if res.resumed else f"{res.rows} rows, {res.failed} failed")
         click.echo(f"{rows}, {res.seconds:.1f} s ({res.rate:,.0f} docs/s){where}", err=True)
         for e in res.errors:
-            click.echo(f"  {e}", err=True)
+            click.echo(f"  {flag_message(e)}", err=True)
         if res.failed > len(res.errors):
             click.echo(f"  ... see the error column for the other "
                        f"{res.failed - len(res.errors)}", err=True)
@@ -268,7 +280,7 @@ def stage_options(cls, exclude: tuple[str, ...] = ()):
                 continue
             flag = "--" + name.replace("_", "-")
             default = p.default
-            h = helps.get(name, "")
+            h = flag_message(helps.get(name, ""))
             if isinstance(default, bool):
                 opt = click.option(f"{flag}/--no-{flag[2:]}", name, default=default,
                                    show_default=True, help=h)
@@ -978,7 +990,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                      + (f" mapped with `{label_map}`" if label_map else "")
                      + (f"; {data.dropped} rows left out" if data.dropped else "") + ".",
                      progress=_stage_progress,
-                     log=lambda s: click.echo(s, err=True))
+                     log=_log)
     click.echo(f"model written to {output}", err=True)
 
 
@@ -1566,7 +1578,7 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
                            batch_size=batch_size, max_steps=max_steps,
                            max_source_length=max_source_length,
                            max_target_length=max_target_length, seed=seed, device=device,
-                           eval_pairs=eval_pairs, log=lambda s: click.echo(s, err=True))
+                           eval_pairs=eval_pairs, log=_log)
     click.echo(f"model written to {output} ({res['steps']} steps)", err=True)
 
 
@@ -1635,7 +1647,7 @@ def pretrain(corpus: str, text_column, encoding, output, limit, seed, name, **op
     click.echo(f"pre-training on {len(texts)} texts from {corpus}", err=True)
     run_pretrain(texts, output, params=params, seed=seed, name=name,
                  data_description=f"{len(texts)} texts from `{corpus}`.",
-                 progress=_stage_progress, log=lambda s: click.echo(s, err=True))
+                 progress=_stage_progress, log=_log)
     click.echo(f"encoder written to {output}", err=True)
 
 
@@ -1686,7 +1698,7 @@ def _texts(input: str, text_column, encoding, input_format, limit, where: bool =
             try:
                 text = text_of(row.get(src.text_key))
             except KotextError as e:
-                bad, first = bad + 1, first or f"row {i + 1}: {src.text_key}: {e}"
+                bad, first = bad + 1, first or f"row {i + 1}: {src.text_key}: {flag_message(str(e))}"
                 text = ""
             if not where:
                 yield text
@@ -1842,7 +1854,8 @@ def embed_train(input, text_column, encoding, input_format, limit, output, metho
                             max_n=max_n, bucket=bucket, tokenize=tok or None, source=input,
                             command=command_line(),
                             progress=bar.update, on_epoch=on_epoch,
-                            log=lambda s: (bar if ebar is None else ebar).write(s, file=sys.stderr))
+                            log=lambda s: (bar if ebar is None else ebar).write(flag_message(s),
+                                                                      file=sys.stderr))
     finally:
         bar.close()
         if ebar is not None:

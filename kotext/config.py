@@ -81,7 +81,7 @@ def apply_overrides(cfg: dict[str, Any], overrides: list[str]) -> dict[str, Any]
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(
-                f"--set {item!r}: expected KEY=VALUE, e.g. --set stages.tokenize.pos=NNG,NNP"
+                f"set={item!r}: expected KEY=VALUE, e.g. set=stages.tokenize.pos=NNG,NNP"
             )
         parts = key.strip().split(".")
         node = cfg
@@ -91,11 +91,11 @@ def apply_overrides(cfg: dict[str, Any], overrides: list[str]) -> dict[str, Any]
                 if parts[0] == "stages" and i == 1:
                     known = ", ".join(cfg.get("stages", {})) or "none"
                     raise ConfigError(
-                        f"--set {key}: the pipeline has no stage '{part}'; stages are: {known}."
+                        f"set={key}: the pipeline has no stage '{part}'; stages are: {known}."
                     )
                 nxt = node[part] = {}
             if not isinstance(nxt, dict):
-                raise ConfigError(f"--set {key}: '{part}' is a value, not a table.")
+                raise ConfigError(f"set={key}: '{part}' is a value, not a table.")
             node = nxt
         node[parts[-1]] = parse_value(raw.strip())
     return cfg

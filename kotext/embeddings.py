@@ -310,7 +310,7 @@ class Vectors:
         if self.has_subwords:
             return msg + " and has no character n-grams to build a vector from"
         return (msg + f". {self.method} vectors have no vector for unseen words; fastText "
-                "vectors (kotext embed train --method fasttext) build one from subwords.")
+                "vectors (kotext embed train method='fasttext') build one from subwords.")
 
     def subword_vector(self, word: str) -> np.ndarray:
         """The mean of ``word``'s n-gram bucket vectors (what gensim gives an OOV word)."""
@@ -510,7 +510,7 @@ def detect_format(p: Path) -> str:
 def _bad_file(p: Path, fmt: str, e: BaseException) -> ModelError:
     return ModelError(
         f"{p}: cannot read it as {fmt} vectors ({type(e).__name__}: {e}). The file is damaged "
-        f"or in another format; pass --vectors-format "
+        f"or in another format; pass `vectors_format` "
         f"{'|'.join(f for f in FORMATS if f not in ('auto', 'kotext'))} if the suffix misleads"
     )
 
@@ -761,14 +761,14 @@ def train_on_token_file(tok_path: str | os.PathLike, st: CorpusStats,
         raise InputError(f"{source}: no tokens to train on ({st.rows} rows, none with "
                          f"text left after cleaning and tokenization"
                          + (f"; {st.failed} rows failed" if st.failed else "") +
-                         "). Check --text-column and the --pos filter.")
+                         "). Check `text_column` and the `pos` filter.")
     kept = sum(1 for c in st.tf.values() if c >= min_count)
     if kept == 0:
         top = st.tf.most_common(1)[0]
         raise InputError(
             f"{source}: no token appears min_count={min_count} times (the corpus has "
             f"{st.tokens:,} tokens, {len(st.tf):,} distinct; the most frequent, "
-            f"{top[0]!r}, appears {top[1]} times). Give more text or lower --min-count.")
+            f"{top[0]!r}, appears {top[1]} times). Give more text or lower `min_count`.")
     model = gensim_model(method, dim=dim, window=window, min_count=min_count, epochs=epochs,
                          sg=sg, negative=negative, sample=sample, workers=workers, seed=seed,
                          min_n=min_n, max_n=max_n, bucket=bucket)

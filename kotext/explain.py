@@ -74,9 +74,15 @@ def explain(pipeline, text: str) -> Explanation:
     return Explanation(doc, labels, [float(p) for p in probs], token_scores)
 
 
-def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
-    import click
+# ANSI colours for a terminal: green toward the label, red against; bold or normal weight
+_ANSI = {"green": "\x1b[32m", "red": "\x1b[31m", True: "\x1b[1m", False: "\x1b[22m"}
 
+
+def _style(text: str, fg: str, bold: bool) -> str:
+    return f"{_ANSI[fg]}{_ANSI[bold]}{text}\x1b[0m"
+
+
+def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
     label = ex.label
     lines = [f"{label}  {max(ex.probs):.3f}   " + "  ".join(
         f"{lab}={p:.3f}" for lab, p in zip(ex.labels, ex.probs))]
@@ -90,7 +96,7 @@ def to_terminal(ex: Explanation, n: int = 5, color: bool = True) -> str:
         v = s[label] / scale
         piece = text[t.start:t.end]
         if color and abs(v) > 0.15:
-            piece = click.style(piece, fg="green" if v > 0 else "red", bold=abs(v) > 0.5)
+            piece = _style(piece, "green" if v > 0 else "red", abs(v) > 0.5)
         out.append(piece)
         pos = t.end
     out.append(text[pos:])

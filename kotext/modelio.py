@@ -113,24 +113,24 @@ def check_output_folder(folder: str | os.PathLike, kind: str | None = None) -> P
     similar-docs read, under a classifier's -o)."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"-o {folder}: a file, not a folder; give the model a folder of its "
-                         f"own, e.g. -o models/my-model")
+        raise UsageError(f"output={folder}: a file, not a folder; give the model a folder of its "
+                         f"own, e.g. output=models/my-model")
     here = Path.cwd().resolve()
     if here == folder.resolve() or folder.resolve() in here.parents:
-        raise UsageError(f"-o {folder}: the current folder (or one above it); the model "
-                         f"replaces its -o folder, so give it one of its own, e.g. "
-                         f"-o models/my-model")
+        raise UsageError(f"output={folder}: the current folder (or one above it); the model "
+                         f"replaces its output=folder, so give it one of its own, e.g. "
+                         f"output=models/my-model")
     have = model_kind(folder) if folder.is_dir() else None
     if folder.is_dir() and have is None:
         names = sorted(p.name for p in folder.iterdir())
         if names:
             more = ", ..." if len(names) > 5 else ""
             raise UsageError(
-                f"-o {folder} holds other files ({', '.join(names[:5])}{more}) and no kotext "
+                f"output={folder} holds other files ({', '.join(names[:5])}{more}) and no kotext "
                 f"model; the model replaces the whole folder. Give a new or empty folder, "
-                f"e.g. -o {folder / 'my-model'}")
+                f"e.g. output={folder / 'my-model'}")
     if kind is not None and have is not None and have != kind:
-        raise UsageError(f"-o {folder} holds {WHAT[have]} made by kotext, and this writes "
+        raise UsageError(f"output={folder} holds {WHAT[have]} made by kotext, and this writes "
                          f"{WHAT[kind]}; the new model would replace it. Give another folder, "
                          f"or delete that one first")
     return folder

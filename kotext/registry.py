@@ -71,7 +71,7 @@ def get(name: str) -> type:
         raise ConfigError(
             f"unknown stage factory '{name}'.{hint} Known factories: {', '.join(names())}. "
             f"A stage of your own is known once its module is imported: pass the file to "
-            f"kotext run/validate with --code FILE.py (in Python, import it first)."
+            f"kotext run/validate with code=FILE.py (in Python, import it first)."
         )
     module, _, attr = _FACTORIES[name].partition(":")
     try:

@@ -176,7 +176,7 @@ def test_label_data_errors(tmp_path):
                          tmp_path / "x")
     assert not (tmp_path / "x").exists()  # nothing half-written
     f.write_text("text,label\n좋다,1\n나쁘다,\n별로,0\n", encoding="utf-8")
-    with pytest.raises(InputError, match="--drop-blank-labels"):
+    with pytest.raises(InputError, match="`drop_blank_labels`"):
         read_labeled(str(f), text_column=None, label_column="label")
     d = read_labeled(str(f), text_column=None, label_column="label", drop_blank_labels=True)
     assert d.labels == ["1", "0"] and d.dropped == 1

@@ -184,7 +184,7 @@ def test_on_error_abort_stops(cli, write, tmp_path):
     (["--output-encoding", "utf-8", "--format", "xml"], "Invalid value for '--format'"),
     (["--batch-size", "0"], "Invalid value for '--batch-size'"),
     (["--resume"], "--resume needs an output file"),
-    (["--output-encoding", "cp-949x"], "--output-encoding 'cp-949x': no such encoding"),
+    (["--output-encoding", "cp-949x"], "--output-encoding cp-949x: no such encoding"),
 ])
 def test_bad_usage_exit_2(cli, write, args, message):
     p = write("r.csv", REVIEWS, encoding="cp949")
@@ -332,7 +332,7 @@ def test_a_closed_stdout_is_an_error(monkeypatch):
     from kotext.io.writers import Writer
 
     monkeypatch.setattr("sys.stdout", None)  # started as `kotext ... >&-`
-    with pytest.raises(UsageError, match="standard output is closed: pass -o FILE"):
+    with pytest.raises(UsageError, match="standard output is closed: pass output=FILE"):
         Writer(None, "csv", ["text"])
 
 

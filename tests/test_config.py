@@ -36,7 +36,7 @@ def test_override_does_not_touch_input():
 
 
 @pytest.mark.parametrize("item, message", [
-    ("stages.tokenize", "expected KEY=VALUE, e.g. --set stages.tokenize.pos=NNG,NNP"),
+    ("stages.tokenize", "expected KEY=VALUE, e.g. set=stages.tokenize.pos=NNG,NNP"),
     ("stages.tokenise.pos=NNG", "the pipeline has no stage 'tokenise'; stages are: clean."),
     ("stages.clean.html.x=1", "'html' is a value, not a table"),
     ("stages.clean.html=yes", "stage 'clean' (clean.v1): option html='yes': expected true or false"),

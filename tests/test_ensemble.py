@@ -55,7 +55,7 @@ def test_ensemble_folder_and_predictions(members, tmp_path):
 
 
 def test_members_must_have_held_out_the_same_rows(members, tmp_path):
-    with pytest.raises(UsageError, match="--val-fraction 0.1 --seed 0"):
+    with pytest.raises(UsageError, match="val_fraction=0.1 seed=0"):
         train_classifier(DATA, tmp_path / "x", method="ensemble", val_fraction=0.1, seed=0,
                          params={"members": [str(m) for m in members]})
     with pytest.raises(UsageError, match="two or more"):

@@ -86,7 +86,7 @@ def test_pretrain_bad_input(tmp_path):
 
     with pytest.raises(InputError, match="non-empty texts"):
         pretrain(["", "  "], tmp_path / "x", params=TINY)
-    with pytest.raises(UsageError, match="multiple of --heads"):
+    with pytest.raises(UsageError, match="multiple of heads="):
         pretrain(SENTENCES, tmp_path / "x", params={**TINY, "hidden": 30, "heads": 4})
     assert not (tmp_path / "x").exists()
 

@@ -83,7 +83,7 @@ def test_tsv_quoted_as_csv_is_read_so(write):
     # kotext, pandas and Excel quote a TSV cell holding a tab or a line break; read with
     # quotes as text, 3 rows came back as 4, with ragged-row errors
     p = write("q.tsv", 'id\tdocument\n1\t"a\tb"\n2\t"""인용"" 리뷰"\n3\t"줄\n바꿈"\n')
-    with pytest.warns(KotextWarning, match="--quoting minimal"):
+    with pytest.warns(KotextWarning, match="quoting='minimal'"):
         out = rows(p)
     assert [r["document"] for r in out] == ["a\tb", '"인용" 리뷰', "줄\n바꿈"]
     # where quoted cells show no such sign, quotes stay text (NSMC reviews start with them)
@@ -92,10 +92,10 @@ def test_tsv_quoted_as_csv_is_read_so(write):
     # a ragged row that quoting would not explain: still read as text, the error says how
     p = write("r.tsv", 'id\tdocument\n1\t좋다\n2\t"a\tb"\t\n')
     out = rows(p)
-    assert "--quoting minimal" in out[1][ERROR_KEY]
+    assert "quoting='minimal'" in out[1][ERROR_KEY]
     # pandas quotes a cell holding quotes: read so
     p = write("p.tsv", 'id\tdocument\n1\t"""최고"" 였다"\n2\t보통\n')
-    with pytest.warns(KotextWarning, match="--quoting minimal"):
+    with pytest.warns(KotextWarning, match="quoting='minimal'"):
         assert [r["document"] for r in rows(p)] == ['"최고" 였다', "보통"]
     # NSMC-style: a review opens a quote that a later one closes, beside a ragged row.
     # Read as CSV these merged three rows into one (row 2 took row 4's label): a quote
@@ -128,7 +128,7 @@ def test_csv_ragged_row_kept_with_error(write):
 def test_csv_unclosed_quote_is_a_clear_error(write):
     p = write("r.csv", 'id,document\n1,좋다\n2,"안 닫힌 따옴표\n3,끝\n4,정말 끝\n')
     # the line of the quote, not the file's last one (where the reader noticed)
-    with pytest.raises(InputError, match="row starting at line 3 .*never closed.*--quoting"):
+    with pytest.raises(InputError, match="row starting at line 3 .*never closed.*quoting="):
         rows(p)
     # leniency is an explicit flag: quotes read as text, every row kept
     out = rows(p, quoting="none")
@@ -142,12 +142,12 @@ def test_csv_empty_cells_and_missing_column(write):
     with pytest.raises(InputError) as e:
         read(str(p), text_column="review")
     assert str(e.value) == (f"{p}: no column 'review'; columns are: id, document, label. "
-                            "Pass --text-column with one of them.")
+                            "Pass text_column with one of them.")
 
 
 def test_csv_which_column(write):
     p = write("r.csv", "a,b\n1,2\n")
-    with pytest.raises(InputError, match="which column holds the text.*a, b.*--text-column"):
+    with pytest.raises(InputError, match="which column holds the text.*a, b.*text_column=NAME"):
         read(str(p))
 
 
@@ -182,17 +182,17 @@ def test_options_no_input_file_uses_are_refused(write, tmp_path):
 
     p = tmp_path / "r.parquet"
     pq.write_table(pa.table({"text": ["좋다"]}), p)
-    with pytest.raises(InputError, match="--encoding applies to text files.*parquet"):
+    with pytest.raises(InputError, match="`encoding` applies to text files.*parquet"):
         rows(p, encoding="cp949")
     j = write("r.jsonl", '{"text": "좋다"}\n')
-    with pytest.raises(InputError, match="--quoting applies to CSV/TSV input.*jsonl"):
+    with pytest.raises(InputError, match="`quoting` applies to CSV/TSV input.*jsonl"):
         rows(j, quoting="none")
     # where some file uses it, it is taken
     write("d/a.csv", 'text\n"좋다"\n')
     write("d/b.jsonl", '{"text": "별로"}\n')
     assert [r["text"] for r in rows(tmp_path / "d", quoting="none")] == ['"좋다"', "별로"]
     assert rows(j, encoding="utf-8")[0]["text"] == "좋다"
-    with pytest.raises(InputError, match="--split picks a split.*jsonl"):
+    with pytest.raises(InputError, match="`split` picks a split.*jsonl"):
         rows(j, split="train")
 
 
@@ -234,7 +234,7 @@ def test_stdin(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"id,text\n1,\xec\xa2\x8b\n")))
     assert rows("-", input_format="csv") == [{"id": "1", "text": "좋"}]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"id,document\n1,x\n")))
-    with pytest.raises(InputError, match="standard input is read as plain text.*--input-format"):
+    with pytest.raises(InputError, match="standard input is read as plain text.*`input_format`"):
         read("-", text_column="document")
 
 
@@ -244,7 +244,7 @@ def test_excel_workbook_says_how_to_export(tmp_path):
     with pytest.raises(InputError, match=r"an Excel workbook.*Save As > 'CSV UTF-8"):
         read(str(f))
     (tmp_path / "data.odd").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match="unknown file type; pass --input-format"):
+    with pytest.raises(InputError, match="unknown file type; pass `input_format`"):
         read(str(tmp_path / "data.odd"))
 
 
@@ -253,7 +253,7 @@ def test_excel_unicode_text_is_read_as_a_table(write):
     # (a line break inside a cell is Alt+Enter's LF)
     data = 'id\t리뷰\r\n007\t"별로, ""진짜""\n지루함"\r\n8\t좋다\r\n'.encode("utf-16")
     f = write("설문.txt", data)
-    with pytest.warns(KotextWarning, match="read as a table.*--input-format txt"):
+    with pytest.warns(KotextWarning, match="read as a table.*input_format='txt'"):
         src = read(str(f), text_column="리뷰")
         got = list(src)
     assert got == [{"id": "007", "리뷰": '별로, "진짜"\n지루함'}, {"id": "8", "리뷰": "좋다"}]
@@ -352,7 +352,7 @@ def test_cp949_csv_other_columns_decoded(write):
 def test_encoding_forced(write):
     p = write("a.txt", TEXT, encoding="cp949")
     assert rows(p, encoding="cp949")[0]["text"] == "영화가 정말 재밌어요"
-    with pytest.raises(InputError, match=r"not valid utf-8 .*--encoding cp949"):
+    with pytest.raises(InputError, match=r"not valid utf-8 .*encoding=cp949"):
         rows(p, encoding="utf-8")
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
         read(str(p), encoding="klingon")
@@ -360,7 +360,7 @@ def test_encoding_forced(write):
 
 def test_cp949_after_a_utf8_head_suggests_encoding(write):
     data = b"a\n" * 70000 + "한글".encode("cp949") + b"\n"
-    with pytest.raises(InputError, match="--encoding cp949"):
+    with pytest.raises(InputError, match="encoding=cp949"):
         rows(write("a.txt", data))
 
 
@@ -546,7 +546,7 @@ def test_tab_separated_file_named_csv_is_named_tsv(write):
     assert rows(f, input_format="tsv")[0]["document"] == "좋다"
     # a .tsv read as CSV: the fix is to drop the option, not to rename the file
     t = write("x.tsv", "id\tdocument\tlabel\n1\t좋다\t1\n")
-    with pytest.raises(InputError, match="the file is TSV; leave out --input-format csv"):
+    with pytest.raises(InputError, match="the file is TSV; leave out input_format='csv'"):
         read(str(t), input_format="csv")
 
 
@@ -554,7 +554,7 @@ def test_utf16_without_a_bom_and_few_nuls_is_not_read_as_utf8(write):
     # jamo text in UTF-16 has NULs only at line breaks (ㅋ = 4B 31): its head was taken for
     # UTF-8 with stray NULs, and the rows came out as K1K1...
     data = "\n".join("ㅋㅎㅠㅜ" * 30 for _ in range(20)).encode("utf-16-le") + b"\n\x00"
-    with pytest.raises(InputError, match="--encoding utf-16"):
+    with pytest.raises(InputError, match="encoding='utf-16'"):
         rows(write("j.txt", data))
     assert len(rows(write("j16.txt", data), encoding="utf-16-le")) == 20
     # ... while two stray NULs that happen to share a parity in a UTF-8 file are stray

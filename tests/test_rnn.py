@@ -115,13 +115,13 @@ def test_bad_options_and_damaged_folders(vectors, tmp_path):
     from kotext.classifiers import load_classifier
     from kotext.training.rnn import train_rnn
 
-    with pytest.raises(UsageError, match="do not apply to --method gru"):
+    with pytest.raises(UsageError, match="do not apply to method=gru"):
         train_rnn(DATA, tmp_path / "x", params={"C": 2.0})
-    with pytest.raises(UsageError, match="--freeze needs --vectors"):
+    with pytest.raises(UsageError, match="`freeze` needs `vectors`"):
         train_rnn(DATA, tmp_path / "x", params={"freeze": True})
-    with pytest.raises(UsageError, match="label-smoothing"):
+    with pytest.raises(UsageError, match="label_smoothing"):
         train_rnn(DATA, tmp_path / "x", params={"label_smoothing": 1.5})
-    with pytest.raises(UsageError, match="--decay 'cosine'"):
+    with pytest.raises(UsageError, match="decay='cosine'"):
         train_rnn(DATA, tmp_path / "x", params={"decay": "cosine"})
     assert not (tmp_path / "x").exists()
     train(tmp_path / "a", class_weight="balanced")

@@ -294,7 +294,7 @@ def test_hub_name_offline_says_how_to_use_a_folder(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from kotext.stages.summarize import load_seq2seq
 
-    with pytest.raises(ModelError, match=r"--model \./no-such-model-kotext"):
+    with pytest.raises(ModelError, match=r"model=\./no-such-model-kotext"):
         load_seq2seq("kotext-test/no-such-model-kotext")
 
 
@@ -358,7 +358,7 @@ def test_train_pairs_missing_field_names_the_fix(write):
     from kotext.training.summarizer import read_pairs
 
     p = write("p.jsonl", json.dumps({"document": "가", "lead": "나"}, ensure_ascii=False))
-    with pytest.raises(InputError, match="fields are: document, lead. Pass --summary-field"):
+    with pytest.raises(InputError, match="fields are: document, lead. Pass summary_field"):
         read_pairs(p)
     assert read_pairs(p, summary_field="lead") == [("가", "나")]
     # article/summary and source/summary: the document guessed as the README says (it was
@@ -367,7 +367,7 @@ def test_train_pairs_missing_field_names_the_fix(write):
         q = write(f"{doc}.jsonl", json.dumps({doc: "본문", "summary": "요약"}, ensure_ascii=False))
         assert read_pairs(q) == [("본문", "요약")]
     q = write("x.jsonl", json.dumps({"a": "본문", "b": "요약"}, ensure_ascii=False))
-    with pytest.raises(InputError, match="Pass --doc-field NAME"):
+    with pytest.raises(InputError, match="Pass doc_field=NAME"):
         read_pairs(q)
 
 

@@ -60,7 +60,7 @@ def test_tsv_reads_back_as_written(tmp_path):
     p = write_all(tmp_path / "o.tsv", rows=rows, cols=cols)
     assert p.read_text(encoding="utf-8").splitlines()[:3] == [
         "id\tdocument\terror", '1\t그는 "최고의 영화"라고\t', '2\t"""재밌다"" 최고"\t']
-    with pytest.warns(Warning, match="--quoting minimal"):
+    with pytest.warns(Warning, match="quoting='minimal'"):
         back = list(read(str(p)))
     assert [r["document"] for r in back] == [r["document"] for r in rows]
     with open(p, encoding="utf-8", newline="") as f:  # as pandas and Excel read it
@@ -199,7 +199,7 @@ def test_resume_in_another_encoding_is_refused(tmp_path):
     w._checkpoint()
     w.close(ok=False)
     for enc in ("utf-8", "utf-8-sig"):
-        with pytest.raises(UsageError, match="written in cp949.*--output-encoding cp949"):
+        with pytest.raises(UsageError, match="written in cp949.*output_encoding=cp949"):
             Writer(p, None, COLS, resume=True, encoding=enc)
     w = Writer(p, None, COLS, resume=True, encoding="cp949")
     w.write_rows(ROWS[1:])
@@ -257,11 +257,11 @@ def test_resume_refuses_other_columns(tmp_path):
 
 
 def test_usage_errors(tmp_path):
-    with pytest.raises(UsageError, match="--resume needs an output file"):
+    with pytest.raises(UsageError, match="`resume` needs an output file"):
         Writer(None, "csv", COLS, resume=True)
     with pytest.raises(UsageError, match="parquet cannot be written to stdout"):
         Writer(None, "parquet", COLS)
-    with pytest.raises(UsageError, match="--format 'xml'"):
+    with pytest.raises(UsageError, match="out_format='xml'"):
         Writer(tmp_path / "o.xml", "xml", COLS)
 
 
@@ -322,7 +322,7 @@ def test_a_terminal_that_cannot_show_a_character_says_what_to_do(monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", Tty(io.BytesIO(), encoding="cp949"))
     w = Writer(None, "text", ["text"], text_key="text")
-    with pytest.raises(UsageError, match="standard output, which is cp949.*-o FILE.*PYTHONUTF8"):
+    with pytest.raises(UsageError, match="standard output, which is cp949.*output=FILE.*PYTHONUTF8"):
         w.write_rows([{"text": "최고 😀"}])
 
 
@@ -370,7 +370,7 @@ def test_second_writer_to_the_same_output_is_refused(tmp_path):
 
 @pytest.mark.parametrize("name, message", [
     ("o.json", r"writes JSON Lines.*\.jsonl"),
-    ("o.xlsx", r"unknown output type \.xlsx.*--output-encoding utf-8-sig"),
+    ("o.xlsx", r"unknown output type \.xlsx.*output_encoding='utf-8-sig'"),
     ("o.csv.gz", r"uncompressed files; write o\.csv"),
     ("outdir", r"is a folder: give a file name"),  # was found out after the whole run
 ])

@@ -93,7 +93,7 @@ def plot_confusion(rep: dict[str, Any], path: str | Path, title: str = "") -> No
     except ImportError:
         from ..errors import UsageError
 
-        raise UsageError("--plot needs matplotlib: pip install 'kotext[plot]'") from None
+        raise UsageError("`plot` needs matplotlib: pip install 'kotext[plot]'") from None
     labels = rep["labels"]
     cm = rep["confusion_matrix"]
     size = max(4.0, 0.6 * len(labels) + 2)

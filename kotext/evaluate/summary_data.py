@@ -88,16 +88,16 @@ def read_summary_rows(data: str, text_field: str | None, gold_field: str | None,
         gold_field = next((f for f in GOLD_FIELDS if f in first), None)
     if gold_field is None or gold_field not in first:
         raise InputError(f"{data}: no gold field{f' {gold_field!r}' if gold_field else ''}; "
-                         f"fields are: {fields}. Pass --gold-field NAME.")
+                         f"fields are: {fields}. Pass gold_field=NAME.")
     if pred_field is not None and pred_field not in first:
         raise InputError(f"{data}: no field {pred_field!r}; fields are: {fields}. "
-                         "Pass --pred-field NAME.")
+                         "Pass pred_field=NAME.")
     if text_field is not None and text_field not in first:
         raise InputError(f"{data}: no field {text_field!r}; fields are: {fields}. "
-                         "Pass --text-field NAME.")
+                         "Pass text_column=NAME.")
     if text_field is None and pred_field is None:
         raise InputError(f"{data}: no article field to summarize; fields are: {fields}. "
-                         "Pass --text-field NAME (or --pred-field to score predictions).")
+                         "Pass text_column=NAME (or `pred_field` to score predictions).")
     rows = []
     for i, o in enumerate(objs, 1):
         text = _value(o.get(text_field)) if text_field else None

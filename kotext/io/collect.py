@@ -114,12 +114,12 @@ def read_urls_file(path: str) -> Iterator[str]:
         try:
             data = Path(path).read_bytes()
         except OSError as e:
-            raise InputError(f"--urls-file {path}: cannot read ({e.strerror or e})") from None
-    enc = detect_encoding(data[:1 << 16], f"--urls-file {path}")
+            raise InputError(f"urls_file={path}: cannot read ({e.strerror or e})") from None
+    enc = detect_encoding(data[:1 << 16], f"urls_file={path}")
     try:
         text = data.decode(enc)
     except UnicodeDecodeError:
-        raise InputError(f"--urls-file {path}: not UTF-8 or CP949 text") from None
+        raise InputError(f"urls_file={path}: not UTF-8 or CP949 text") from None
     return (line for line in (raw.strip() for raw in text.splitlines())
             if line and not line.startswith("#"))
 
@@ -256,10 +256,10 @@ def _fetch(url: str, timeout: float, user_agent: str, max_bytes: int) -> tuple[b
     except urllib.error.URLError as e:
         reason = e.reason
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise _Failed(f"timed out after {timeout:g} s (raise --timeout)") from None
+            raise _Failed(f"timed out after {timeout:g} s (raise `timeout`)") from None
         raise _Failed(f"cannot connect: {reason}") from None
     except (socket.timeout, TimeoutError):
-        raise _Failed(f"timed out after {timeout:g} s while reading (raise --timeout)") from None
+        raise _Failed(f"timed out after {timeout:g} s while reading (raise `timeout`)") from None
     except _Failed:
         raise
     except (OSError, ValueError) as e:  # connection reset, bad URL, http.client errors

@@ -52,7 +52,7 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
             return detect_encoding(text, name)
         raise InputError(
             f"{name}: looks like binary data (it contains NUL bytes), not text. Give a text, "
-            "CSV, TSV, JSONL or parquet file; for UTF-16 text pass --encoding utf-16 (text "
+            "CSV, TSV, JSONL or parquet file; for UTF-16 text pass encoding='utf-16' (text "
             "with a few stray NUL bytes: remove them, e.g. tr -d '\\000')."
         )
     if _decodes(head, "utf-8"):
@@ -65,7 +65,7 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
     if best is None or best.encoding is None:
         raise InputError(
             f"{name}: cannot tell the text encoding (not UTF-8 nor CP949). If it is text, "
-            "pass --encoding (e.g. --encoding cp949 for Excel exports, --encoding euc-kr)."
+            "pass `encoding` (e.g. encoding='cp949' for Excel exports, encoding='euc-kr')."
         )
     return best.encoding
 
@@ -112,7 +112,7 @@ def decode_error(name: str, encoding: str, err: UnicodeDecodeError) -> InputErro
     why = "" if korean else " (CP949 is what Excel writes for Korean)"
     return InputError(
         f"{name}: bytes that are not valid {encoding} ({err.reason}) after the start of the "
-        f"file. Pass --encoding {other}{why}; if that fails too, the file mixes encodings "
+        f"file. Pass encoding={other}{why}; if that fails too, the file mixes encodings "
         f"(files joined together?): convert each part to UTF-8 first (iconv -f cp949 "
         f"-t utf-8).")
 

@@ -148,12 +148,12 @@ def text_of(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if any(isinstance(x, (dict, list, tuple)) for x in value):
             raise InputError("a list holding lists or objects where text was expected; point "
-                             "--text-column/--text-field at a text or a list of texts")
+                             "`text_column` at a text or a list of texts")
         return "\n".join(t for t in map(text_of, value) if t)
     if isinstance(value, dict):
         keys = ", ".join(list(map(str, value))[:5])
         raise InputError(f"a JSON object (keys: {keys}) where text was expected; point "
-                         f"--text-column/--text-field at a field that holds the text")
+                         f"`text_column` at a field that holds the text")
     return nfc(str(value))
 
 
@@ -200,7 +200,7 @@ class Source:
                  input_format: str | None = None, whole_file: bool = False,
                  quoting: str = "auto", split: str | None = None,
                  text_guesses: tuple[str, ...] = TEXT_COLUMN_GUESSES,
-                 text_option: str = "--text-column"):
+                 text_option: str = "text_column"):
         self.spec = spec
         self.text_guesses = text_guesses  # column names taken as the text, in this order
         self.text_option = text_option  # the option that names it, for error messages
@@ -219,9 +219,9 @@ class Source:
         self.arrow_types: dict[str, Any] = {}  # parquet input: column -> Arrow type
         self._source_key = "source"  # several files: the column naming each row's file
         if input_format is not None and input_format not in FORMATS:
-            raise InputError(f"--input-format {input_format!r}: use one of {', '.join(FORMATS)}")
+            raise InputError(f"input_format={input_format!r}: use one of {', '.join(FORMATS)}")
         if quoting not in ("auto", "none", "minimal"):
-            raise InputError(f"--quoting {quoting!r}: use auto, none or minimal")
+            raise InputError(f"quoting={quoting!r}: use auto, none or minimal")
         self._resolve()
 
     # -- which files -------------------------------------------------------------------
@@ -278,7 +278,7 @@ class Source:
             )
         if fmt is None:
             raise InputError(
-                f"{path}: unknown file type; pass --input-format ({', '.join(FORMATS)})"
+                f"{path}: unknown file type; pass `input_format` ({', '.join(FORMATS)})"
             )
         return fmt
 
@@ -325,7 +325,7 @@ class Source:
                 if "\t" in first:
                     warnings.warn(
                         f"{name}: read as a table with a header row (a UTF-16 .txt with tabs, "
-                        f"as Excel saves 'Unicode Text'); pass --input-format txt to read it "
+                        f"as Excel saves 'Unicode Text'); pass input_format='txt' to read it "
                         f"as one document per line", KotextWarning, stacklevel=2)
                     fmt = "tsv"
                     quoting = "minimal" if quoting == "auto" else quoting
@@ -396,9 +396,9 @@ class Source:
                          [""]) if head else [""]
             if _quoted_tsv(head[1:], len(width)):
                 quoting = "minimal"
-                warnings.warn(f"{name}: read with --quoting minimal: its cells are quoted as "
+                warnings.warn(f"{name}: read with quoting='minimal': its cells are quoted as "
                               f"in CSV (a cell holding a tab, a quote or a line break, as "
-                              f"pandas and Excel write TSV); pass --quoting none to read "
+                              f"pandas and Excel write TSV); pass quoting='none' to read "
                               f"quotes as text", KotextWarning, stacklevel=2)
             lines = itertools.chain(head, lines)
         if quoting == "none":
@@ -414,8 +414,8 @@ class Source:
             return
         if fmt == "csv" and len(header) == 1 and "\t" in header[0]:
             cols = ", ".join(h.strip() for h in header[0].split("\t"))
-            fix = ("leave out --input-format csv" if name.lower().endswith((".tsv", ".tsv.gz"))
-                   else "name it .tsv (or pass --input-format tsv where the command takes it)")
+            fix = ("leave out input_format='csv'" if name.lower().endswith((".tsv", ".tsv.gz"))
+                   else "name it .tsv (or pass input_format='tsv' where the command takes it)")
             raise InputError(f"{name}: its header is tab-separated ({cols}): the file is TSV; "
                              f"{fix}")
         header = _header_names(header, name)
@@ -433,7 +433,7 @@ class Source:
                     f"({e}): a cell that "
                     f"starts with a quote must end with it (\"최고\" 였다 is no CSV cell; "
                     f"write \"\"\"최고\"\" 였다\"), and a quote that is never closed swallows "
-                    f"the rest of the file. Fix that line (--quoting none, which reads quotes "
+                    f"the rest of the file. Fix that line (quoting='none', which reads quotes "
                     f"as text, suits only a file whose cells hold no commas)."
                 ) from None
             if not fields:
@@ -458,7 +458,7 @@ class Source:
                     # pandas, Excel and kotext quote a TSV cell that holds a tab, a quote or
                     # a line break; a TSV is read with quotes as text unless told
                     msg += (". If the file quotes its cells (as pandas and kotext write "
-                            "TSV), pass --quoting minimal")
+                            "TSV), pass quoting='minimal'")
                 row[ERROR_KEY] = msg
             start_line = reader.line_num + skipped
             yield row
@@ -574,21 +574,21 @@ class Source:
             except Exception as e:
                 raise InputError(f"{self.spec}: not a saved dataset folder ({e})") from None
             if self.split and not isinstance(ds, datasets.DatasetDict):
-                raise InputError(f"{self.spec}: --split {self.split}: this folder holds one "
-                                 f"dataset (one split already); leave --split out")
+                raise InputError(f"{self.spec}: split={self.split}: this folder holds one "
+                                 f"dataset (one split already); leave `split` out")
             if isinstance(ds, datasets.DatasetDict):
                 split = self.split or ("train" if "train" in ds else next(iter(ds)))
                 if split not in ds:
                     raise InputError(f"{self.spec}: no split {split!r}; splits are: "
                                      f"{', '.join(ds)}. Give one's folder (e.g. "
-                                     f"{Path(self.spec) / next(iter(ds))}) or pass --split.")
+                                     f"{Path(self.spec) / next(iter(ds))}) or pass `split`.")
                 if self.split is None and len(ds) > 1:  # it chose silently
                     import warnings
 
                     other = next(k for k in ds if k != split)
                     warnings.warn(f"{self.spec}: reading split {split!r} of "
                                   f"{', '.join(ds)} (for another give its folder, "
-                                  f"{Path(self.spec) / other}, or --split {other} where the "
+                                  f"{Path(self.spec) / other}, or split={other} where the "
                                   f"command has it)", KotextWarning, stacklevel=2)
                 ds = ds[split]
         self.dataset = ds
@@ -661,16 +661,16 @@ class Source:
             fmts = {"dataset"}  # hf:NAME or a save_to_disk folder: Arrow, typed
         what = ", ".join(sorted(fmts))
         if self.split and fmts != {"dataset"}:
-            raise InputError(f"{self.spec}: --split picks a split of a Hugging Face dataset "
+            raise InputError(f"{self.spec}: `split` picks a split of a Hugging Face dataset "
                              f"(hf:NAME or a save_to_disk folder), and this is {what}; leave "
-                             f"--split out")
+                             f"`split` out")
         if self.quoting != "auto" and not fmts & {"csv", "tsv", "txt"}:
-            raise InputError(f"{self.spec}: --quoting applies to CSV/TSV input, and this is "
-                             f"{what}; leave --quoting out")
+            raise InputError(f"{self.spec}: `quoting` applies to CSV/TSV input, and this is "
+                             f"{what}; leave `quoting` out")
         if self.encoding and fmts <= {"parquet", "dataset"}:
-            raise InputError(f"{self.spec}: --encoding applies to text files (txt, csv, tsv, "
+            raise InputError(f"{self.spec}: `encoding` applies to text files (txt, csv, tsv, "
                              f"jsonl), and this is {what}, which stores its own; leave "
-                             f"--encoding out")
+                             f"`encoding` out")
 
     def _jsonl_keys(self, path: Path) -> set[str]:
         """The keys of a JSONL file's first records."""
@@ -709,7 +709,7 @@ class Source:
             if self.spec == "-" and not self.input_format and cols == ["text"]:
                 raise InputError(
                     f"-: no column '{self.text_column}': standard input is read as plain text, "
-                    f"a document per line. For CSV/TSV/JSONL on stdin pass --input-format "
+                    f"a document per line. For CSV/TSV/JSONL on stdin pass `input_format` "
                     f"csv (or tsv, jsonl)")
             top = self.text_column.split(".")[0]
             nested = (f" Nested fields are not read: flatten the file first, e.g. jq -c "
@@ -726,7 +726,7 @@ class Source:
             return cols[0]
         raise InputError(
             f"{where}: which column holds the text? Columns are: {', '.join(cols)}. "
-            f"Pass {self.text_option} NAME."
+            f"Pass {self.text_option}=NAME."
         )
 
     def __iter__(self) -> Iterator[dict]:

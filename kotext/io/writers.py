@@ -54,17 +54,17 @@ def _out_format(path: Path | None) -> str:
         return "text"  # the screen
     suffix = path.suffix.lower()
     if not suffix:  # -o results: text would drop every column of the input, silently
-        raise UsageError(f"-o {path}: no suffix to tell the format; name the file .csv, .tsv, "
-                         f".jsonl, .parquet or .txt (the text alone), or pass --format")
+        raise UsageError(f"output={path}: no suffix to tell the format; name the file .csv, .tsv, "
+                         f".jsonl, .parquet or .txt (the text alone), or pass `out_format`")
     if suffix == ".json":
-        raise UsageError(f"-o {path}: kotext writes JSON Lines, one object per line: name the "
-                         f"file .jsonl (or pass --format jsonl to keep the name)")
+        raise UsageError(f"output={path}: kotext writes JSON Lines, one object per line: name the "
+                         f"file .jsonl (or pass out_format='jsonl' to keep the name)")
     fmt = format_of(path)
     if fmt is None:
-        excel = (" For Excel write .csv with --output-encoding utf-8-sig."
+        excel = (" For Excel write .csv with output_encoding='utf-8-sig'."
                  if suffix in (".xlsx", ".xls", ".xlsm") else "")
-        raise UsageError(f"-o {path}: unknown output type {suffix}; use .csv, .tsv, .jsonl, "
-                         f".parquet or .txt, or pass --format.{excel}")
+        raise UsageError(f"output={path}: unknown output type {suffix}; use .csv, .tsv, .jsonl, "
+                         f".parquet or .txt, or pass `out_format`.{excel}")
     return "text" if fmt == "txt" else fmt
 
 
@@ -137,13 +137,13 @@ def _what_changed(then: Any, now: Any) -> str:
                 f"{files or 'not a file'})")
     was = (then.get("settings") or {}).get("(input)")
     if was and was != (now.get("settings") or {}).get("(input)"):
-        return (f"with another --text-column or --token-format (it was "
+        return (f"with another `text_column` or `token_format` (it was "
                 f"{was['text_column']!r}, {was['token_format']})")
     was = (then.get("settings") or {}).get("(reader)")
     if was and was != (now.get("settings") or {}).get("(reader)"):  # (older parts: none)
         given = ", ".join(f"{k} {v}" for k, v in was.items() if v not in (None, False))
-        return (f"with other options for reading the input (--input-format, --whole-file, "
-                f"--quoting, --split; it was read with {given})")
+        return (f"with other options for reading the input (`input_format`, `whole_file`, "
+                f"`quoting`, `split`; it was read with {given})")
     return "with other pipeline settings (model or stage options)"
 
 
@@ -173,7 +173,7 @@ def _stdout_in(encoding: str):
     has no emoji. A terminal keeps its own encoding (it shows what it can)."""
     out = sys.stdout
     if out is None:  # started with stdout closed (cmd >&-)
-        raise UsageError("standard output is closed: pass -o FILE to write the results")
+        raise UsageError("standard output is closed: pass output=FILE to write the results")
     try:
         if out.isatty() or codecs.lookup(out.encoding).name == codecs.lookup(encoding).name:
             return out
@@ -236,22 +236,22 @@ class Writer:
             if fmt is None:
                 fmt = device_format(self._device)
         if self.path is not None and self.path.is_dir():
-            raise UsageError(f"-o {self.path} is a folder: give a file name, e.g. -o "
+            raise UsageError(f"output={self.path} is a folder: give a file name, e.g. output="
                              f"{self.path / 'out.csv'}")
         if self.path is not None and self.path.suffix.lower() == ".gz":
-            raise UsageError(f"-o {self.path}: kotext writes uncompressed files; write "
+            raise UsageError(f"output={self.path}: kotext writes uncompressed files; write "
                              f"{self.path.with_suffix('').name} and compress it afterwards")
         if fmt is None:
             fmt = _out_format(self.path)
         if fmt not in OUT_FORMATS:
-            raise UsageError(f"--format {fmt!r}: use one of {', '.join(OUT_FORMATS)}")
+            raise UsageError(f"out_format={fmt!r}: use one of {', '.join(OUT_FORMATS)}")
         self.fmt = fmt
         self.columns = columns
         if _codec(encoding) in ("utf-8", "utf-8-sig"):  # UTF-8, utf8, UTF-8-SIG: one name
             encoding = _codec(encoding)
         if fmt == "parquet" and encoding != "utf-8":
-            raise UsageError(f"--output-encoding {encoding}: parquet stores its text as UTF-8 "
-                             f"whatever is asked; leave --output-encoding out, or write .csv")
+            raise UsageError(f"output_encoding={encoding}: parquet stores its text as UTF-8 "
+                             f"whatever is asked; leave `output_encoding` out, or write .csv")
         if fmt == "jsonl" and encoding == "utf-8-sig":
             encoding = "utf-8"  # a BOM is for Excel's CSV; JSON readers refuse one
             import warnings
@@ -263,7 +263,7 @@ class Writer:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise UsageError(f"--output-encoding {encoding!r}: no such encoding; use utf-8 "
+            raise UsageError(f"output_encoding={encoding!r}: no such encoding; use utf-8 "
                              f"(the default), utf-8-sig (CSV that Excel opens as Korean) or "
                              f"cp949") from None
         self.encoding = encoding
@@ -283,9 +283,9 @@ class Writer:
         self._discard = False
         if self.path is None:
             if resume:
-                raise UsageError("--resume needs an output file: pass -o FILE")
+                raise UsageError("`resume` needs an output file: pass output=FILE")
             if fmt == "parquet":
-                raise UsageError("parquet cannot be written to stdout: pass -o FILE.parquet")
+                raise UsageError("parquet cannot be written to stdout: pass output=FILE.parquet")
             to_stdout = self._device is None or self._device.as_posix() in (
                 "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
             # append: "w" on /dev/stderr truncates the file it points to, if a file
@@ -301,7 +301,7 @@ class Writer:
         self.ckpt = self.path.with_name(self.path.name + ".part.json")
         self.lockfile = self.path.with_name(self.path.name + ".lock")
         if resume and fmt == "parquet":
-            raise UsageError("--resume works with csv, tsv, jsonl and text outputs, not parquet")
+            raise UsageError("`resume` works with csv, tsv, jsonl and text outputs, not parquet")
         self._lock = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -313,7 +313,7 @@ class Writer:
             self._open_path(resume)
         except OSError as e:
             self._unlock()
-            raise UsageError(f"cannot write {self.path}: {e.strerror or e}. Pass -o a file in a "
+            raise UsageError(f"cannot write {self.path}: {e.strerror or e}. Pass output=a file in a "
                              f"folder you can write to") from None
         except BaseException:
             self._unlock()
@@ -337,28 +337,28 @@ class Writer:
             state = json.loads(self.ckpt.read_text(encoding="utf-8"))
             if state.get("columns") != columns or state.get("format") != fmt:
                 raise UsageError(
-                    f"--resume: {self.part} was written with other columns or format; "
+                    f"`resume`: {self.part} was written with other columns or format; "
                     f"delete it (and {self.ckpt.name}) to start over"
                 )
             if self.source is not None and state.get("source") not in (
                     None, _as_older(self.source, state["source"])):
                 raise UsageError(
-                    f"--resume: {self.part} was written "
+                    f"`resume`: {self.part} was written "
                     f"{_what_changed(state['source'], self.source)}; resuming would mix the "
                     f"two. Delete it (and {self.ckpt.name}) to start over"
                 )
             if _codec(state.get("encoding", self.encoding)) != _codec(self.encoding):
                 raise UsageError(
-                    f"--resume: {self.part} was written in {state['encoding']}, and this run "
+                    f"`resume`: {self.part} was written in {state['encoding']}, and this run "
                     f"asks for {self.encoding}; one file cannot hold both. Resume with "
-                    f"--output-encoding {state['encoding']}, or delete it (and "
+                    f"output_encoding={state['encoding']}, or delete it (and "
                     f"{self.ckpt.name}) to start over")
             self.rows_done = int(state["rows"])
             self.resumed = True
             self.failed_before = self.failed_done = int(state.get("failed", 0))
             if self.part.stat().st_size < int(state["bytes"]):
                 raise UsageError(
-                    f"--resume: {self.part} is shorter than its checkpoint says (was it "
+                    f"`resume`: {self.part} is shorter than its checkpoint says (was it "
                     f"changed?); delete it (and {self.ckpt.name}) to start over"
                 )
             with open(self.part, "r+b") as f:
@@ -417,7 +417,7 @@ class Writer:
             # a terminal in its own encoding
             return UsageError(
                 f"{where} cannot be written to standard output, which is {e.encoding} (the "
-                f"terminal's or the console's encoding): write to a file with -o FILE (UTF-8), "
+                f"terminal's or the console's encoding): write to a file with output=FILE (UTF-8), "
                 f"or set PYTHONUTF8=1 so that Python prints UTF-8.")
         if bad is not None and 0xD800 <= ord(bad) <= 0xDFFF:  # no character: a stray byte
             return UsageError(
@@ -433,7 +433,7 @@ class Writer:
             why = f"{self.encoding} has no Korean" if bad is not None and \
                 "\uac00" <= bad <= "\ud7a3" else f"{self.encoding} lacks it"
         return UsageError(
-            f"{where} cannot be written in {self.encoding}. Use --output-encoding utf-8-sig "
+            f"{where} cannot be written in {self.encoding}. Use output_encoding='utf-8-sig' "
             f"(Excel opens it as Korean too) or utf-8: {why}.")
 
     def _write(self, rows: list[dict[str, Any]]) -> None:

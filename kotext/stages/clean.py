@@ -212,8 +212,8 @@ class Clean(Stage):
         "emails": "E-mail addresses: mask ([EMAIL]), remove or keep.",
         "phones": "Phone numbers: mask ([PHONE]), remove or keep.",
         "rrn": "Resident registration numbers: mask ([RRN]), remove or keep.",
-        "emoji": "Emoji: keep, remove or replace (with --emoji-token).",
-        "emoji_token": "What replaces an emoji with --emoji replace.",
+        "emoji": "Emoji: keep, remove or replace (with `emoji_token`).",
+        "emoji_token": "What replaces an emoji with emoji='replace'.",
         "normalize_repeats": "Cut characters repeated more than N times to N (ㅋㅋㅋㅋ -> ㅋㅋ); "
                              "0 = off; digits, Roman numerals (III, VIII) and asterisks (masks) "
                              "are never touched, Latin letters only in runs of 4+ (AAA stays).",

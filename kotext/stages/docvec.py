@@ -86,7 +86,7 @@ class DocVectors(Stage):
                 raise ConfigError(
                     f"docvec weighting tfidf needs document frequencies, which {self.vectors} "
                     f"lacks (vectors from `kotext embed train` record them); use weighting "
-                    f"'mean' (--weighting mean){', or sif' if vec.counts is not None else ''}")
+                    f"'mean' (weighting='mean'){', or sif' if vec.counts is not None else ''}")
             idf = np.log((1.0 + n_docs) / (1.0 + df.astype(np.float64))) + 1.0
             self._weights = idf.astype(np.float32)
             self._oov_weight = float(np.log(1.0 + n_docs) + 1.0)
@@ -96,7 +96,7 @@ class DocVectors(Stage):
                 raise ConfigError(
                     f"docvec weighting sif needs word frequencies, which {self.vectors} lacks "
                     f"(word2vec files do not hold them; kotext and fastText .bin vectors do); "
-                    f"use weighting 'mean' (--weighting mean)")
+                    f"use weighting 'mean' (weighting='mean')")
             p = counts.astype(np.float64) / float(counts.sum())
             self._weights = (self.sif_a / (self.sif_a + p)).astype(np.float32)
             self._oov_weight = 1.0

@@ -286,7 +286,7 @@ def load_seq2seq(model: str, device: str | None = None):
         local = model.rstrip("/").split("/")[-1]
         fix = (f"Without internet access, download it on a connected machine "
                f"(hf download {model} --local-dir {local}), copy the folder "
-               f"here and pass it: --model ./{local}")
+               f"here and pass it: model=./{local}")
         if mdl is None and not hub_reachable():
             raise ModelError(f"cannot load '{model}': it is not a local folder, not in the "
                              f"Hugging Face cache, and the Hub cannot be reached. {fix}")

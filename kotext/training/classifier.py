@@ -74,16 +74,16 @@ def train_classifier(data: LabeledData, output: str | Path, *, method: str = "li
                               data_description=data_description, licence=licence,
                               command=command, log=log)
     if method != "linear":
-        raise UsageError(f"--method {method!r}: this version trains: linear")
+        raise UsageError(f"method={method!r}: this version trains: linear")
     counts = data.counts()
     labels = sorted(counts)
     if len(labels) < 2:
         raise InputError(
             f"the training data has only one label ({labels[0]!r}, {counts[labels[0]]} rows); "
-            f"a classifier needs at least two. Check --label-column and --label-map."
+            f"a classifier needs at least two. Check `label_column` and `label_map`."
         )
     if not 0 <= val_fraction < 0.9:
-        raise UsageError("--val-fraction must be in [0, 0.9)")
+        raise UsageError("`val_fraction` must be in [0, 0.9)")
     params = dict(params or {})
     from . import linear
 

@@ -27,13 +27,13 @@ def parse_label_map(spec: str | None) -> list[tuple[float | str, float | str | N
         key, sep, val = part.partition("=")
         key, val = key.strip(), val.strip()
         if not sep or not key or not val:
-            raise UsageError(f"--label-map {spec!r}: each item is KEY=LABEL, e.g. "
+            raise UsageError(f"label_map={spec!r}: each item is KEY=LABEL, e.g. "
                              "1-4=negative,9-10=positive,5-8=drop")
         m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)", key)
         if m:
             lo, hi = float(m.group(1)), float(m.group(2))
             if lo > hi:
-                raise UsageError(f"--label-map {key}={val}: the range runs backwards; write "
+                raise UsageError(f"label_map={key}={val}: the range runs backwards; write "
                                  f"{m.group(2)}-{m.group(1)}={val}")
             rules.append((lo, hi, val))
         else:
@@ -52,7 +52,7 @@ def parse_label_map(spec: str | None) -> list[tuple[float | str, float | str | N
                 except ValueError:
                     clash = False
             if clash:
-                raise UsageError(f"--label-map {spec!r}: {_rule(lo, hi)}={val} and "
+                raise UsageError(f"label_map={spec!r}: {_rule(lo, hi)}={val} and "
                                  f"{_rule(lo2, hi2)}={val2} overlap; give each label value "
                                  f"one rule (ranges are inclusive: 1-4, 5-7, 8-10)")
     return rules
@@ -116,7 +116,7 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     src = read(spec, text_column=text_column, encoding=encoding, input_format=input_format)
     if label_column not in src.columns:
         raise InputError(f"{spec}: no label column '{label_column}'; columns are: "
-                         f"{', '.join(src.columns)}. Pass --label-column with one of them.")
+                         f"{', '.join(src.columns)}. Pass `label_column` with one of them.")
     texts, labels = [], []
     blank_rows: list[int] = []
     unmapped: Counter = Counter()
@@ -158,12 +158,12 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
     if blank_rows and not drop_blank_labels:
         raise InputError(
             f"{spec}: {len(blank_rows)} rows have no label in column '{label_column}' (first "
-            f"at data row {blank_rows[0]}). Fill them, or pass --drop-blank-labels to leave "
+            f"at data row {blank_rows[0]}). Fill them, or pass `drop_blank_labels` to leave "
             f"them out."
         )
     if unmapped:
         vals = ", ".join(f"{k!r} ({v})" for k, v in unmapped.most_common(5))
-        raise InputError(f"{spec}: --label-map does not cover these labels: {vals}. Add "
+        raise InputError(f"{spec}: `label_map` does not cover these labels: {vals}. Add "
                          f"them (a label already right maps to itself, e.g. 긍정=긍정), or map "
                          f"them to drop (e.g. 5-8=drop).")
     dropped += len(blank_rows) + empty

@@ -65,7 +65,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
     from .classifier import preprocess_pipeline
 
     if len(members) < 2:
-        raise UsageError("--method ensemble needs --members with two or more model folders")
+        raise UsageError("`method` ensemble needs `members` with two or more model folders")
     folders = [resolve_model(m) for m in members]
     cfgs = [read_config(f) for f in folders]
     labels = [str(x) for x in cfgs[0].get("labels", [])]
@@ -78,7 +78,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
                 "not a kotext classifier (a transformers folder?)"
             raise UsageError(f"{f} is {what}: ensemble members are linear, gru or lstm "
                              f"models (trained on the same file with the same "
-                             f"--val-fraction and --seed)")
+                             f"`val_fraction` and `seed`)")
         if [str(x) for x in c.get("labels", [])] != labels:
             raise UsageError(f"{f}: labels {c.get('labels')} differ from {folders[0]}'s {labels}")
         if not _same_preprocess(c.get("preprocess", []), cfgs[0].get("preprocess", [])):
@@ -87,24 +87,24 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
         t = c.get("training", {})
         if t.get("val_fraction") != val_fraction or t.get("seed") != seed or t.get("refit"):
             raise UsageError(
-                f"{f}: trained with --val-fraction {t.get('val_fraction')} --seed "
-                f"{t.get('seed')}{' --refit' if t.get('refit') else ''}; the ensemble's weights "
+                f"{f}: trained with val_fraction={t.get('val_fraction')} `seed` "
+                f"{t.get('seed')}{' `refit`' if t.get('refit') else ''}; the ensemble's weights "
                 f"are fitted on held-out rows, so every member must be trained on this file "
-                f"with --val-fraction {val_fraction} --seed {seed} and without --refit"
+                f"with val_fraction={val_fraction} seed={seed} and without `refit`"
             )
         if t.get("rows", len(data.labels)) != len(data.labels) or \
                 dict(t.get("counts", counts)) != dict(counts):
             raise UsageError(
                 f"{f}: trained on {t.get('rows')} rows ({_counts(t.get('counts', {}))}), but "
                 f"this file has {len(data.labels)} ({_counts(counts)}): another file, or other "
-                f"--limit/--label-map. Its training rows could be among the held-out rows the "
+                f"`limit`/`label_map`. Its training rows could be among the held-out rows the "
                 f"weights are fitted on; train every member on this file")
     unknown = sorted(set(data.labels) - set(labels))
     if unknown:
         raise InputError(f"labels {unknown[:5]} are not among the members' ({', '.join(labels)})")
     _, va = stratified_split(data.labels, val_fraction, seed)
     if not len(va):
-        raise UsageError("--val-fraction 0 leaves no rows to fit the ensemble's weights on")
+        raise UsageError("val_fraction=0 leaves no rows to fit the ensemble's weights on")
     pre_cfg = cfgs[0].get("preprocess", [])
     opts = [{k: v for k, v in st.items() if k not in ("factory", "sentences")} for st in pre_cfg]
     pre = preprocess_pipeline(*opts) if len(opts) == 2 else preprocess_pipeline()

@@ -136,11 +136,11 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
 
     progress = progress or _no_progress
     if method not in CELLS:
-        raise UsageError(f"--method {method!r}: the neural classifier is gru or lstm")
+        raise UsageError(f"method={method!r}: the neural classifier is gru or lstm")
     params = dict(params or {})
     unknown = sorted(set(params) - set(DEFAULTS))
     if unknown:
-        raise UsageError(f"options {', '.join(unknown)} do not apply to --method {method} "
+        raise UsageError(f"options {', '.join(unknown)} do not apply to method={method} "
                          f"(its options: {', '.join(DEFAULTS)})")
     p = {**DEFAULTS, **{k: v for k, v in params.items() if v is not None}}
     for key, lo in (("epochs", 1), ("hidden", 1), ("max_len", 1), ("batch_size", 1),
@@ -148,21 +148,21 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
         if int(p[key]) < lo:
             raise UsageError(f"--{key.replace('_', '-')} must be >= {lo}")
     if not 0 <= float(p["label_smoothing"]) < 1:
-        raise UsageError("--label-smoothing must be in [0, 1)")
+        raise UsageError("`label_smoothing` must be in [0, 1)")
     if not 0 <= float(p["dropout"]) < 1:
-        raise UsageError("--dropout must be in [0, 1)")
+        raise UsageError("`dropout` must be in [0, 1)")
     if p["decay"] not in ("linear", "constant"):
-        raise UsageError(f"--decay {p['decay']!r}: --method gru|lstm has linear or constant")
+        raise UsageError(f"decay={p['decay']!r}: `method` gru|lstm has linear or constant")
     if not 0 <= val_fraction < 0.9:
-        raise UsageError("--val-fraction must be in [0, 0.9)")
+        raise UsageError("`val_fraction` must be in [0, 0.9)")
     counts = data.counts()
     labels = sorted(counts)
     if len(labels) < 2:
         raise InputError(
             f"the training data has only one label ({labels[0]!r}, {counts[labels[0]]} rows); "
-            f"a classifier needs at least two. Check --label-column and --label-map.")
+            f"a classifier needs at least two. Check `label_column` and `label_map`.")
     if p["freeze"] and not p["vectors"]:
-        raise UsageError("--freeze needs --vectors (frozen random embeddings learn nothing)")
+        raise UsageError("`freeze` needs `vectors` (frozen random embeddings learn nothing)")
 
     import torch
 

@@ -44,7 +44,7 @@ def read_pairs(path: str | Path, doc_field: str | None = None,
     from ..io.readers import read
 
     src = read(str(path), text_column=doc_field, encoding=encoding, text_guesses=DOC_FIELDS,
-               text_option="--doc-field")
+               text_option="doc_field")
     doc_field = src.text_key  # guessed from DOC_FIELDS (article, source...) when not given
     pairs: list[tuple[str, str]] = []
     for i, row in enumerate(src, 1):
@@ -52,10 +52,10 @@ def read_pairs(path: str | Path, doc_field: str | None = None,
             cols = list(row)
             if summary_field is None:
                 summary_field = next((c for c in SUMMARY_FIELDS if c in row), None)
-            for opt, val in (("--doc-field", doc_field), ("--summary-field", summary_field)):
+            for opt, val in (("doc_field", doc_field), ("summary_field", summary_field)):
                 if val is None or val not in row:
                     raise InputError(f"{path}: no field for {opt}{f' {val!r}' if val else ''}; "
-                                     f"fields are: {', '.join(cols)}. Pass {opt} NAME.")
+                                     f"fields are: {', '.join(cols)}. Pass {opt}=NAME.")
         doc, summ = _text(row.get(doc_field)).strip(), _text(row.get(summary_field)).strip()
         if not doc or not summ:
             raise InputError(f"{path}: row {i} has an empty "
@@ -100,8 +100,8 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
     asked = (max_source_length, max_target_length)
     max_source_length = input_limit(tok, mdl, max_source_length)
     max_target_length = input_limit(tok, mdl, max_target_length)
-    for opt, want, got in (("--max-source-length", asked[0], max_source_length),
-                           ("--max-target-length", asked[1], max_target_length)):
+    for opt, want, got in (("max_source_length", asked[0], max_source_length),
+                           ("max_target_length", asked[1], max_target_length)):
         if got < want:  # it was lowered without a word
             # (said as a length, not as the flag: the value may be the default)
             log(f"length {want} ({opt}) is above what the model takes; using {got} tokens")
@@ -146,7 +146,7 @@ def train_summarizer(pairs: Sequence[tuple[str, str]], output: str | Path, *,
             loss = mdl(**inputs, labels=labels).loss
             if not torch.isfinite(loss):
                 raise UsageError(f"the loss became {loss.item()} at step {step}; "
-                                 "lower --lr")
+                                 "lower `lr`")
             loss.backward()
             torch.nn.utils.clip_grad_norm_(mdl.parameters(), 1.0)
             opt.step()

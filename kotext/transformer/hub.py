@@ -22,7 +22,7 @@ HUB_FALLBACK_PATTERNS = ["pytorch_model.bin"]  # loaded by transformers with wei
 def offline_hint(name: str) -> str:
     return (f"download it on a connected machine with `hf download {name} "
             f"--local-dir DIR` (or save_pretrained(DIR) in Python), copy DIR here and pass "
-            f"--base DIR")
+            f"base=DIR")
 
 
 def hub_reachable(timeout: float = 3.0) -> bool:
@@ -53,18 +53,18 @@ def resolve_base(name: str | os.PathLike) -> Path:
     p = Path(name).expanduser()
     if p.is_dir():
         if not (p / "config.json").is_file():
-            raise ModelError(f"--base {name}: the folder has no config.json; give a folder "
+            raise ModelError(f"base={name}: the folder has no config.json; give a folder "
                              f"written by save_pretrained, `kotext pretrain` or "
                              f"`hf download NAME --local-dir DIR`")
         return p
     s = str(name)
     if looks_like_path(s) or p.exists():
-        raise ModelError(f"--base {name}: no such folder. Give a model folder (with "
+        raise ModelError(f"base={name}: no such folder. Give a model folder (with "
                          f"config.json) or a hub name such as klue/bert-base")
     try:
         from huggingface_hub import snapshot_download
     except ImportError:  # pragma: no cover - transformers depends on it
-        raise ModelError(f"--base {name}: huggingface_hub is not installed; "
+        raise ModelError(f"base={name}: huggingface_hub is not installed; "
                          f"{offline_hint(name)}") from None
     try:
         return Path(snapshot_download(s, allow_patterns=HUB_PATTERNS + HUB_FALLBACK_PATTERNS,
@@ -72,7 +72,7 @@ def resolve_base(name: str | os.PathLike) -> Path:
     except Exception:  # noqa: BLE001 - not cached: go to the hub
         pass
     if not hub_reachable():
-        raise ModelError(f"--base {name}: there is no folder {name} here, and the Hugging Face "
+        raise ModelError(f"base={name}: there is no folder {name} here, and the Hugging Face "
                          f"hub cannot be reached to load it by name; {offline_hint(name)}")
     try:
         folder = Path(snapshot_download(s, allow_patterns=HUB_PATTERNS))
@@ -80,11 +80,11 @@ def resolve_base(name: str | os.PathLike) -> Path:
             folder = Path(snapshot_download(s, allow_patterns=HUB_PATTERNS
                                             + HUB_FALLBACK_PATTERNS))
     except Exception as e:  # noqa: BLE001 - 404, gated, network: all mean "supply it"
-        raise ModelError(f"--base {name}: cannot download it from the Hugging Face hub "
+        raise ModelError(f"base={name}: cannot download it from the Hugging Face hub "
                          f"({type(e).__name__}: {str(e).splitlines()[0][:200]}); check the "
                          f"name, or {offline_hint(name)}") from None
     if not (folder / "config.json").is_file():
-        raise ModelError(f"--base {name}: the hub repository has no config.json; it is not a "
+        raise ModelError(f"base={name}: the hub repository has no config.json; it is not a "
                          f"transformers model")
     return folder
 

@@ -68,15 +68,15 @@ def pick_device(device: str | None):
     try:
         dev = torch.device(device)
     except RuntimeError as e:
-        raise UsageError(f"--device {device!r}: {e}; use cpu, cuda or cuda:N") from None
+        raise UsageError(f"device={device!r}: {e}; use cpu, cuda or cuda:N") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"--device {device}: no CUDA GPU is available here; use --device cpu")
+        raise UsageError(f"device={device}: no CUDA GPU is available here; use device='cpu'")
     mps = getattr(torch.backends, "mps", None)
     if dev.type == "mps" and not (mps is not None and mps.is_available()):
-        raise UsageError(f"--device {device}: no Apple GPU (MPS) is available here; use "
-                         f"--device cpu")
+        raise UsageError(f"device={device}: no Apple GPU (MPS) is available here; use "
+                         f"device='cpu'")
     if dev.type not in ("cpu", "cuda", "mps"):
-        raise UsageError(f"--device {device}: use cpu, cuda, cuda:N or mps")
+        raise UsageError(f"device={device}: use cpu, cuda, cuda:N or mps")
     return dev
 
 
@@ -168,8 +168,8 @@ class TransformerClassifier:
         self.device = pick_device(device)
         self.quantize = bool(quantize)
         if self.quantize and self.device.type != "cpu":
-            raise UsageError("--quantize makes an int8 model for the CPU; leave it off on a "
-                             "GPU (or pass --device cpu)")
+            raise UsageError("`quantize` makes an int8 model for the CPU; leave it off on a "
+                             "GPU (or pass device='cpu')")
         self.batch_size = int(batch_size or cfg.get("batch_size_infer") or 64)
         self.tokenizer = load_tokenizer(self.folder)
         self.tokenizer.model_max_length = 10**9  # we cut windows ourselves: no warning
@@ -181,7 +181,7 @@ class TransformerClassifier:
             try:
                 from torch.ao.quantization import quantize_dynamic
             except ImportError:  # pragma: no cover - removed in a future torch
-                raise UsageError("--quantize: this torch has no dynamic quantization "
+                raise UsageError("`quantize`: this torch has no dynamic quantization "
                                  "(torch.ao.quantization); run without it") from None
             import warnings
 

@@ -55,16 +55,16 @@ class PretrainArgs:
     def from_params(cls, params: dict[str, Any]) -> PretrainArgs:
         a = options_from(cls, params, "pretrain")
         if a.vocab_size < len(SPECIAL_TOKENS) + 10:
-            raise UsageError(f"--vocab-size {a.vocab_size}: too small (e.g. 8000-32000)")
+            raise UsageError(f"vocab_size={a.vocab_size}: too small (e.g. 8000-32000)")
         if a.hidden % a.heads:
-            raise UsageError(f"--hidden {a.hidden} must be a multiple of --heads {a.heads}")
+            raise UsageError(f"hidden={a.hidden} must be a multiple of heads={a.heads}")
         if a.layers < 1 or a.hidden < 8 or a.max_length < 8 or a.batch_size < 1:
-            raise UsageError("--layers >= 1, --hidden >= 8, --max-length >= 8, "
-                             "--batch-size >= 1")
+            raise UsageError("`layers` >= 1, `hidden` >= 8, `max_length` >= 8, "
+                             "`batch_size` >= 1")
         if not 0 < a.mlm_probability < 1:
-            raise UsageError(f"--mlm-probability {a.mlm_probability}: in (0, 1), e.g. 0.15")
+            raise UsageError(f"mlm_probability={a.mlm_probability}: in (0, 1), e.g. 0.15")
         if not 0 <= a.val_fraction < 0.5:
-            raise UsageError("--val-fraction: in [0, 0.5)")
+            raise UsageError("`val_fraction`: in [0, 0.5)")
         return a
 
 
@@ -181,7 +181,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
     device = pick_device(args.device)
     amp = bool(args.fp16 and device.type == "cuda")
     if args.fp16 and not amp:
-        log("--fp16: mixed precision needs a GPU; training in float32 on the CPU")
+        log("`fp16`: mixed precision needs a GPU; training in float32 on the CPU")
     set_seed(seed)
     t0 = time.perf_counter()
     tok = train_wordpiece(texts, args.vocab_size, args.min_frequency, args.max_length)
@@ -194,7 +194,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
     order = rng.permutation(len(enc))
     n_val = int(len(enc) * args.val_fraction) if len(enc) >= 100 else 0
     if args.val_fraction and not n_val:
-        log(f"--val-fraction {args.val_fraction}: nothing held out from {len(enc)} texts "
+        log(f"val_fraction={args.val_fraction}: nothing held out from {len(enc)} texts "
             "(a held-out loss needs 100 texts or more); the card reports the training loss")
     val = [enc[i] for i in order[:n_val]]
     train = [enc[i] for i in order[n_val:]]
@@ -272,8 +272,8 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
                     continue  # nothing masked in this (tiny) batch
                 loss = mlm_loss(inp, mask, lab)
                 if not torch.isfinite(loss):
-                    raise ModelError(f"step {step}: the loss became {loss.item()}; lower --lr "
-                                     f"(now {args.lr}) or turn off --fp16")
+                    raise ModelError(f"step {step}: the loss became {loss.item()}; lower `lr` "
+                                     f"(now {args.lr}) or turn off `fp16`")
                 scaler.scale(loss).backward()
                 scaler.unscale_(opt)
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -315,7 +315,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
         log(f"warning: the MLM loss ended at {_final_loss(metrics):.3f}, not clearly below "
             f"{metrics['frequency_baseline_loss']:.3f}, the loss of guessing from word-piece "
             f"frequencies alone: the encoder has learned little from context. Pre-train longer "
-            f"(--epochs, --max-steps) or on more text (thousands of texts at least); "
+            f"(`epochs`, `max_steps`) or on more text (thousands of texts at least); "
             f"fine-tuning it will do little better than starting from scratch.")
 
     out = Path(output)

@@ -75,7 +75,7 @@ class TransformerArgs:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> TransformerArgs:
-        args = options_from(cls, params, "--method transformer")
+        args = options_from(cls, params, "method='transformer'")
         args.check()
         return args
 
@@ -84,26 +84,26 @@ class TransformerArgs:
             raise UsageError(msg)
 
         if not self.lr > 0:
-            bad(f"--lr {self.lr}: must be > 0 (e.g. 3e-5)")
+            bad(f"lr={self.lr}: must be > 0 (e.g. 3e-5)")
         if self.warmup < 0:
-            bad(f"--warmup {self.warmup}: a share of the steps (0.1) or a number of steps")
+            bad(f"warmup={self.warmup}: a share of the steps (0.1) or a number of steps")
         if self.decay not in ("linear", "cosine", "constant"):
-            bad(f"--decay {self.decay!r}: linear, cosine or constant")
+            bad(f"decay={self.decay!r}: linear, cosine or constant")
         for name in ("batch_size", "grad_accum", "epochs", "max_length", "eval_batch_size"):
             if int(getattr(self, name)) < 1:
                 bad(f"--{name.replace('_', '-')} must be >= 1")
         if self.max_length < 8:
-            bad(f"--max-length {self.max_length}: too short; use 64-512")
+            bad(f"max_length={self.max_length}: too short; use 64-512")
         if self.patience < 0:
-            bad("--patience must be >= 0 (0 turns early stopping off)")
+            bad("`patience` must be >= 0 (0 turns early stopping off)")
         if self.metric not in ("macro_f1", "accuracy"):
-            bad(f"--metric {self.metric!r}: macro_f1 or accuracy")
+            bad(f"metric={self.metric!r}: macro_f1 or accuracy")
         if not 0 <= self.label_smoothing < 1:
-            bad(f"--label-smoothing {self.label_smoothing}: in [0, 1), e.g. 0.1")
+            bad(f"label_smoothing={self.label_smoothing}: in [0, 1), e.g. 0.1")
         if self.dropout is not None and not 0 <= self.dropout < 1:
-            bad(f"--dropout {self.dropout}: in [0, 1), e.g. 0.1")
+            bad(f"dropout={self.dropout}: in [0, 1), e.g. 0.1")
         if self.sampler not in (None, "weighted"):
-            bad(f"--sampler {self.sampler!r}: weighted (or leave it out)")
+            bad(f"sampler={self.sampler!r}: weighted (or leave it out)")
         parse_freeze(self.freeze)
 
 
@@ -120,7 +120,7 @@ def parse_freeze(spec: str | int | None) -> tuple[str, int]:
     s = s.removeprefix("layers:")
     if s.isdigit():
         return "layers", int(s)
-    raise UsageError(f"--freeze {spec!r}: embeddings, a number N (embeddings + the first N "
+    raise UsageError(f"freeze={spec!r}: embeddings, a number N (embeddings + the first N "
                      f"layers), or encoder (everything but the classification head)")
 
 
@@ -134,8 +134,8 @@ def _layers(model):
         except AttributeError:
             continue
         return list(obj)
-    raise UsageError(f"--freeze N: cannot find the layer list of a "
-                     f"{type(base).__name__}; use --freeze embeddings or encoder")
+    raise UsageError(f"freeze=N: cannot find the layer list of a "
+                     f"{type(base).__name__}; use `freeze` embeddings or encoder")
 
 
 def apply_freeze(model, spec: str | int | None) -> dict[str, int]:
@@ -148,12 +148,12 @@ def apply_freeze(model, spec: str | int | None) -> dict[str, int]:
     elif kind in ("embeddings", "layers"):
         emb = getattr(base, "embeddings", None)
         if emb is None:
-            raise UsageError(f"--freeze {spec}: {type(base).__name__} has no embeddings module")
+            raise UsageError(f"freeze={spec}: {type(base).__name__} has no embeddings module")
         frozen = list(emb.parameters())
         if kind == "layers":
             layers = _layers(model)
             if n > len(layers):
-                raise UsageError(f"--freeze {n}: the model has only {len(layers)} layers")
+                raise UsageError(f"freeze={n}: the model has only {len(layers)} layers")
             for layer in layers[:n]:
                 frozen += list(layer.parameters())
     for p in frozen:
@@ -269,7 +269,7 @@ def load_checkpoint(folder: Path, model, opt) -> tuple[dict[str, Any], dict | No
     except Exception as e:  # noqa: BLE001 - damaged, truncated, from another model
         raise ModelError(f"checkpoint {folder} is damaged or from another run "
                          f"({type(e).__name__}: {str(e)[:200]}); delete the folder to start "
-                         f"over, or run without --resume") from None
+                         f"over, or run without `resume`") from None
     return state, best
 
 
@@ -296,25 +296,25 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
         only = labels[0] if labels else None
         raise InputError(
             f"the training data has only one label ({only!r}, {counts.get(only, 0)} rows); a "
-            f"classifier needs at least two. Check --label-column and --label-map.")
+            f"classifier needs at least two. Check `label_column` and `label_map`.")
     if not 0 <= val_fraction < 0.9:
-        raise UsageError("--val-fraction must be in [0, 0.9)")
+        raise UsageError("`val_fraction` must be in [0, 0.9)")
     if class_weight not in (None, "balanced"):
-        raise UsageError(f"--class-weight {class_weight!r}: balanced (or leave it out)")
+        raise UsageError(f"class_weight={class_weight!r}: balanced (or leave it out)")
     if class_weight and args.sampler:
-        raise UsageError("--class-weight balanced and --sampler weighted both correct for "
+        raise UsageError("class_weight='balanced' and `sampler` weighted both correct for "
                          "imbalance; choose one")
     if eval_data is not None:
         unknown = sorted(set(eval_data.labels) - set(labels))
         if unknown:
-            raise InputError(f"--eval: labels {', '.join(map(repr, unknown[:5]))} are not "
+            raise InputError(f"`eval`: labels {', '.join(map(repr, unknown[:5]))} are not "
                              f"among the training labels ({', '.join(labels)}); map them "
-                             f"with --label-map")
+                             f"with `label_map`")
     out = Path(output)
     device = pick_device(args.device)
     amp = bool(args.fp16 and device.type == "cuda")
     if args.fp16 and not amp:
-        log("--fp16: mixed precision needs a GPU; training in float32 on the CPU")
+        log("`fp16`: mixed precision needs a GPU; training in float32 on the CPU")
     set_seed(seed)
 
     base_dir = resolve_base(args.base)
@@ -326,13 +326,13 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
         cfg = AutoConfig.from_pretrained(str(base_dir), local_files_only=True,
                                          trust_remote_code=False)
     except Exception as e:  # noqa: BLE001
-        raise ModelError(f"--base {args.base}: cannot read its config.json "
+        raise ModelError(f"base={args.base}: cannot read its config.json "
                          f"({type(e).__name__}: {str(e)[:200]})") from None
     has_head = any(a.endswith("ForSequenceClassification")
                    for a in getattr(cfg, "architectures", None) or ())
     new_head = has_head and cfg.num_labels != len(labels)
     if new_head:  # a fine-tuned model as the base: its head has another number of labels
-        log(f"--base {args.base} has a classification head for {cfg.num_labels} labels; "
+        log(f"base={args.base} has a classification head for {cfg.num_labels} labels; "
             f"a new head for {len(labels)} is trained (the encoder is kept)")
     cfg.num_labels = len(labels)
     cfg.id2label = dict(enumerate(labels))
@@ -345,7 +345,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                 setattr(cfg, attr, args.dropout)
     weights_ok = any(base_dir.glob("*.safetensors")) or (base_dir / "pytorch_model.bin").is_file()
     if not weights_ok:
-        raise ModelError(f"--base {args.base}: {base_dir} has no weights (model.safetensors); "
+        raise ModelError(f"base={args.base}: {base_dir} has no weights (model.safetensors); "
                          f"the folder is incomplete")
     try:
         with quiet_transformers():
@@ -353,13 +353,13 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                 str(base_dir), config=cfg, local_files_only=True, trust_remote_code=False,
                 ignore_mismatched_sizes=new_head)
     except Exception as e:  # noqa: BLE001 - damaged weights, a config without a head class
-        raise ModelError(f"--base {args.base}: cannot load it as a sequence classifier "
+        raise ModelError(f"base={args.base}: cannot load it as a sequence classifier "
                          f"({type(e).__name__}: {(str(e).splitlines() or [''])[0][:300]}); "
                          f"the folder is damaged or not an encoder") from None
     limit = model_limit(model.config)
     max_length = min(args.max_length, limit)
     if args.max_length > limit:
-        log(f"length {args.max_length} (--max-length) is above the model's limit; using "
+        log(f"length {args.max_length} (`max_length`) is above the model's limit; using "
             f"{limit}")
     frozen = apply_freeze(model, args.freeze)
     model.to(device)
@@ -416,12 +416,12 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
     if args.resume and ckpt.is_dir():
         state, best_sd = load_checkpoint(ckpt, model, opt)
         if state.get("run_id") != run_id:
-            raise UsageError(f"--resume: checkpoint {ckpt} is from a run with other data or "
+            raise UsageError(f"`resume`: checkpoint {ckpt} is from a run with other data or "
                              f"options; run the same command, or delete it to start over")
         sched.last_epoch = state["step"]  # the optimizer state holds the lr of that step
         log(f"resuming after epoch {state['epoch']} (step {state['step']}) from {ckpt}")
     elif args.resume:
-        log(f"--resume: no checkpoint at {ckpt}; starting from the beginning")
+        log(f"`resume`: no checkpoint at {ckpt}; starting from the beginning")
 
     def validate() -> tuple[dict[str, Any] | None, float | None]:
         if not len(va_idx):
@@ -464,7 +464,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                     loss = loss_fn(logits.float(), yb)
                 if not torch.isfinite(loss):
                     raise ModelError(f"epoch {epoch}: the loss became {loss.item()}; lower "
-                                     f"--lr (now {args.lr}) or turn off --fp16")
+                                     f"`lr` (now {args.lr}) or turn off `fp16`")
                 scaler.scale(loss / args.grad_accum).backward()
                 loss_sum += float(loss.item()) * len(idx)
                 loss_n += len(idx)
@@ -481,7 +481,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                     state["step"] += 1
                     if args.max_steps and state["step"] >= args.max_steps:
                         bar.update(len(idx))
-                        stopped = f"--max-steps {args.max_steps} reached"
+                        stopped = f"max_steps={args.max_steps} reached"
                         break
                 bar.update(len(idx))
         val_rep, val_loss = validate()
