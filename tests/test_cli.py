@@ -434,7 +434,7 @@ def test_every_command_needing_an_extra_names_it(cli, write, monkeypatch, tmp_pa
 
 
 def test_table_text_fits_a_terminal_line():
-    from kotext.cli import _fit
+    from kotext.cli.classify import _fit
 
     assert _fit("abcdefg", 6) == "abcde…" and _fit("abcdef", 6) == "abcdef"
     assert _fit("가나다라마바사", 6) == "가나…"  # Hangul takes two cells
@@ -536,7 +536,7 @@ def test_whole_file_on_a_table_is_refused_not_ignored(cli, write):
 def test_colours_only_on_a_terminal_that_takes_them(monkeypatch):
     import sys
 
-    from kotext.cli import _use_color
+    from kotext.cli.classify import _use_color
 
     class Tty:
         def isatty(self):
@@ -569,7 +569,7 @@ def test_every_command_refuses_a_closed_stdout(write):
 
 
 def test_classify_table_lines_up_with_korean_and_long_labels():
-    from kotext.cli import _table_line
+    from kotext.cli.classify import _table_line
     from kotext.evaluate.classification import _cells
 
     names = {"label": "label", "score": "score", "error": "error"}

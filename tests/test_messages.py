@@ -14,8 +14,7 @@ import click
 import kotext
 
 ROOT = Path(kotext.__file__).parent
-LIBRARY = [p for p in sorted(ROOT.rglob("*.py")) if p.relative_to(ROOT).parts[0] != "cli"
-           and p.name != "cli.py"]
+LIBRARY = [p for p in sorted(ROOT.rglob("*.py")) if p.relative_to(ROOT).parts[0] != "cli"]
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]+")
 # flags that are not kotext's: pip's and the Hugging Face CLI's, in commands the message gives
 OTHER_TOOLS = {"--index-url", "--local-dir"}

@@ -37,12 +37,12 @@ class Server:
         import uvicorn
 
         from kotext.serve.app import create_app
-        from kotext.serve.command import _listen
+        from kotext.cli.serve import _listen
 
         self.service = service
         self.sock = _listen("127.0.0.1", 0)
         self.port = self.sock.getsockname()[1]
-        from kotext.serve.command import LOCAL_NAMES
+        from kotext.cli.serve import LOCAL_NAMES
 
         self.server = uvicorn.Server(uvicorn.Config(create_app(service, LOCAL_NAMES),
                                                     log_level="warning", lifespan="on"))

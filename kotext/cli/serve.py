@@ -1,4 +1,5 @@
-"""The ``kotext serve`` command (click only at import: the web libraries load when it runs)."""
+"""The ``kotext serve`` command (click only at import: the web libraries load when it runs;
+the service itself is kotext.serve)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import logging
 import click
 
 from ..errors import UsageError, require
+from .base import CONTEXT
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LOCAL = ("127.0.0.1", "localhost", "::1")
 LOCAL_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]  # Host headers a local server answers
 
@@ -42,7 +43,7 @@ def _quiet_stop(record: logging.LogRecord) -> bool:
     """A response cut short by Ctrl-C is one line in the log, not a traceback."""
     import asyncio
 
-    from .app import Stopping
+    from ..serve.app import Stopping
 
     exc = record.exc_info[1] if record.exc_info else None
     if isinstance(exc, (Stopping, asyncio.CancelledError)):
@@ -94,8 +95,8 @@ def serve(model: str, pipeline_file: str | None, host: str, port: int, max_text_
     require("uvicorn", "serve", "kotext serve")
     import uvicorn
 
-    from .app import create_app
-    from .service import Limits, Service, cpu_workers
+    from ..serve.app import create_app
+    from ..serve.service import Limits, Service, cpu_workers
 
     limits = Limits(max_text_chars=max_text_chars,
                     max_request_bytes=max(1, int(max_request_mb * 1024 * 1024)),
