@@ -148,6 +148,25 @@ def _cli_n_process(ctx, param, value: int) -> int:
             from None
 
 
+# options that several commands take, defined once; a command may say in its help what the
+# option means there
+TEXT_HELP = "Column with the text (guessed when named text/document/review/...)."
+DEVICE_HELP = "cpu, cuda or cuda:N (default: a GPU when there is one)."
+
+
+def text_column_option(help: str = TEXT_HELP):
+    return click.option("--text-column", "--text-field", "text_column", default=None,
+                        metavar="NAME", help=help)
+
+
+def encoding_option(help: str = "Input encoding; default: detected."):
+    return click.option("--encoding", default=None, metavar="ENC", help=help)
+
+
+def device_option(help: str = DEVICE_HELP, metavar: str | None = "DEVICE"):
+    return click.option("--device", default=None, metavar=metavar, help=help)
+
+
 def io_options(f):
     opts = [
         click.argument("input", metavar="INPUT"),
@@ -156,12 +175,9 @@ def io_options(f):
         click.option("--format", "out_format", default=None,
                      type=click.Choice(["csv", "tsv", "jsonl", "parquet", "text"]),
                      help="Output format; default: from -o's suffix, or text on stdout."),
-        click.option("--text-column", "--text-field", "text_column", default=None,
-                     metavar="NAME",
-                     help="Column (CSV/TSV/parquet) or field (JSONL) with the text; guessed "
-                          "when one is named text/document/review/content/body."),
-        click.option("--encoding", default=None, metavar="ENC",
-                     help="Input encoding; default: detected (UTF-8, UTF-8 BOM, CP949/EUC-KR)."),
+        text_column_option("Column (CSV/TSV/parquet) or field (JSONL) with the text; guessed "
+                           "when one is named text/document/review/content/body."),
+        encoding_option("Input encoding; default: detected (UTF-8, UTF-8 BOM, CP949/EUC-KR)."),
         click.option("--input-format", default=None,
                      type=click.Choice(["txt", "csv", "tsv", "jsonl", "parquet"]),
                      help="Input format when the suffix does not tell (stdin: txt)."),

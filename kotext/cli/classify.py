@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from ..errors import require
-from .base import CONTEXT, _RUN, _report, _stage_progress, io_options, main, run_job
+from .base import (CONTEXT, DEVICE_HELP, _RUN, _report, _stage_progress, device_option,
+                   encoding_option, io_options, main, run_job, text_column_option)
 from .summarize import _text_out
 
 
@@ -60,8 +61,7 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True,
               help="Transformer models on the CPU: int8 dynamic quantization (faster; the "
                    "probabilities change a little, and with the other texts in a batch, "
                    "since activations are quantized per batch).")
-@click.option("--device", default=None, metavar="DEVICE",
-              help="Transformer models: cpu, cuda or cuda:N (default: a GPU when there is one).")
+@device_option("Transformer models: " + DEVICE_HELP)
 def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
     """Label each document (default: sentiment, positive/negative) with its probability.
 
@@ -123,8 +123,7 @@ def _labeled(path, text_column, label_column, encoding, label_map, drop_blank_la
 
 def label_options(f):
     opts = [
-        click.option("--text-column", "--text-field", "text_column", default=None, metavar="NAME",
-                     help="Column with the text (guessed when named text/document/review/...)."),
+        text_column_option(),
         click.option("--label-column", default="label", show_default=True, metavar="NAME",
                      help="Column with the gold label."),
         click.option("--label-map", default=None, metavar="MAP",
@@ -133,8 +132,7 @@ def label_options(f):
                           "removes rows)."),
         click.option("--drop-blank-labels", is_flag=True,
                      help="Leave out rows with an empty label (default: an error)."),
-        click.option("--encoding", default=None, metavar="ENC",
-                     help="Input encoding; default: detected."),
+        encoding_option(),
     ]
     for opt in reversed(opts):
         f = opt(f)

@@ -8,16 +8,15 @@ from typing import Any
 import click
 
 from ..errors import KotextError, UsageError, require
-from .base import CONTEXT, _model_folder, _report, flag_message, main
+from .base import (CONTEXT, _model_folder, _report, encoding_option, flag_message, main,
+                   text_column_option)
 
 
 def _corpus_options(f):
     opts = [
-        click.option("--text-column", "--text-field", "text_column", default=None,
-                     metavar="NAME", help="Column/field with the text (guessed when named "
-                                          "text/document/review/...)."),
-        click.option("--encoding", default=None, metavar="ENC",
-                     help="Input encoding; default: detected."),
+        text_column_option("Column/field with the text (guessed when named "
+                           "text/document/review/...)."),
+        encoding_option(),
         click.option("--input-format", default=None,
                      type=click.Choice(["txt", "csv", "tsv", "jsonl", "parquet"]),
                      help="Input format when the suffix does not tell."),

@@ -10,7 +10,8 @@ import click
 
 from ..errors import KotextError, UsageError
 from ..stages.clean import Clean
-from .base import CONTEXT, _RUN, _report, _whole_file_used, io_options, main, run_job
+from .base import (CONTEXT, _RUN, _report, _whole_file_used, device_option, encoding_option,
+                   io_options, main, run_job)
 
 
 def _summary_stages(do_clean: bool) -> list:
@@ -173,8 +174,8 @@ def _one_doc_per_file(io: dict[str, Any], per_line: bool) -> None:
 @click.option("--max-input-tokens", default=None, type=click.IntRange(8), metavar="N",
               help="abstractive: chunk size (default: the model's input limit); longer "
                    "texts are summarized chunk by chunk, then again.")
-@click.option("--device", default=None,
-              help="abstractive: cpu, cuda, cuda:1, mps (default: a GPU when there is one).")
+@device_option("abstractive: cpu, cuda, cuda:1, mps (default: a GPU when there is one).",
+               metavar=None)
 def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
               position_decay, mmr, units, model, num_beams, max_length, min_length,
               no_repeat_ngram_size, max_input_tokens, device, **io: Any) -> None:
@@ -308,7 +309,7 @@ def keywords(n, pos, compounds, window, min_count, min_length, stopwords, per_li
               help="Share of the sentences instead of -n.")
 @click.option("--pipeline", "pipeline_file", default=None, metavar="PIPELINE",
               help="Summarize with this pipeline file instead of the default textrank one.")
-@click.option("--encoding", default=None, metavar="ENC", help="Input encoding (CSV/JSONL).")
+@encoding_option("Input encoding (CSV/JSONL).")
 @click.option("--json", "json_out", default=None, metavar="FILE",
               help="Write the metrics as JSON here ('-' for stdout instead of the table).")
 def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipeline_file,

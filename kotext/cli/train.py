@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from ..errors import UsageError, require
-from .base import CONTEXT, _log, _model_folder, _stage_progress, main
+from .base import (CONTEXT, DEVICE_HELP, _log, _model_folder, _stage_progress, device_option,
+                   encoding_option, main, text_column_option)
 from .classify import _labeled, label_options
 
 
@@ -107,8 +108,7 @@ def transformer_options(f):
         ("--sampler", dict(type=click.Choice(["weighted"]), help="Sample classes evenly "
                            "(instead of --class-weight balanced).")),
         ("--fp16", dict(is_flag=True, default=None, help="Mixed precision on a GPU.")),
-        ("--device", dict(metavar="DEVICE", help="cpu, cuda or cuda:N (default: a GPU when "
-                          "there is one).")),
+        ("--device", dict(metavar="DEVICE", help=DEVICE_HELP)),
         ("--resume", dict(is_flag=True, default=None, help="Continue from FOLDER.checkpoint "
                           "(written after every epoch).")),
         ("--max-steps", dict(type=click.IntRange(1), help="Stop after N optimizer steps.")),
@@ -311,9 +311,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
 @click.option("--max-target-length", default=128, show_default=True, type=click.IntRange(4))
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N pairs.")
-@click.option("--encoding", default=None, metavar="ENC", help="Input encoding.")
-@click.option("--device", default=None,
-              help="cpu, cuda, cuda:1, mps (default: a GPU when there is one).")
+@encoding_option("Input encoding.")
+@device_option("cpu, cuda, cuda:1, mps (default: a GPU when there is one).", metavar=None)
 def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, eval_file,
                          epochs, lr, batch_size, max_steps, max_source_length,
                          max_target_length, seed, limit, encoding, device) -> None:
@@ -346,9 +345,8 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
 @main.command(context_settings=CONTEXT)
 @config_option
 @click.argument("corpus", metavar="CORPUS")
-@click.option("--text-column", "--text-field", "text_column", default=None, metavar="NAME",
-              help="Column with the text (guessed when named text/document/review/...).")
-@click.option("--encoding", default=None, metavar="ENC", help="Input encoding; default: detected.")
+@text_column_option()
+@encoding_option()
 @click.option("-o", "--output", required=True, metavar="FOLDER", help="Encoder folder to write.",
               callback=_model_folder)
 @click.option("--limit", default=None, type=click.IntRange(1), help="Use only the first N texts.")
@@ -373,8 +371,7 @@ def train_summarizer_cmd(train_file, model, output, doc_field, summary_field, ev
 @click.option("--val-fraction", default=None, type=float,
               help="Share of texts held out for the MLM loss (0.01; none under 100 texts).")
 @click.option("--fp16", is_flag=True, help="Mixed precision on a GPU.")
-@click.option("--device", default=None, metavar="DEVICE",
-              help="cpu, cuda or cuda:N (default: a GPU when there is one).")
+@device_option()
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--name", default=None, help="Model name for the model card.")
 def pretrain(corpus: str, text_column, encoding, output, limit, seed, name, **opts) -> None:
