@@ -69,3 +69,16 @@ def test_run_batch_errors_name_the_parameter(write):
 ])
 def test_flag_message_shows_flags(message, shown):
     assert flag_message(message) == shown
+
+
+@pytest.mark.parametrize("name", ["summarize", "keywords"])
+def test_task_commands_build_the_shipped_pipeline(name):
+    from kotext.cli.summarize import _shipped
+    from kotext.pipeline import load
+
+    shipped = load(name).to_config()
+    assert _shipped(name, {}).to_config() == shipped
+    opts = _shipped(name, {"n": 7}, do_clean=False).to_config()
+    assert opts["pipeline"]["stages"] == shipped["pipeline"]["stages"][1:]
+    last = shipped["pipeline"]["stages"][-1]
+    assert opts["stages"][last] == {**shipped["stages"][last], "n": 7}

@@ -14,12 +14,23 @@ from .base import (CONTEXT, _RUN, _report, _whole_file_used, device_option, enco
                    io_options, main, run_job)
 
 
-def _summary_stages(do_clean: bool) -> list:
-    from ..registry import create
+def _shipped(name: str, options: dict[str, Any], *, factory: str | None = None,
+             do_clean: bool = True):
+    """The shipped pipeline ``name`` (pipelines/NAME.toml) with the command's options over its
+    last stage's (``factory``: that stage replaced by another, with these options only);
+    ``do_clean=False`` leaves its clean stage out."""
+    from ..config import find_pipeline, read_toml
+    from ..pipeline import Pipeline
 
-    stages = [create("clean.v1", name="clean")] if do_clean else []
-    stages.append(create("kiwi.v1", name="tokenize", sentences=True))
-    return stages
+    cfg = read_toml(find_pipeline(name))
+    names = cfg["pipeline"]["stages"]
+    last = cfg["stages"][names[-1]]
+    cfg["stages"][names[-1]] = {"factory": factory, **options} if factory else \
+        {**last, **options}
+    if not do_clean:
+        names.remove("clean")
+        del cfg["stages"]["clean"]
+    return Pipeline.from_config(cfg)
 
 
 def _print_docs(nlp, io: dict[str, Any], show) -> None:
@@ -194,9 +205,6 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
       kotext summarize articles.csv --text-column body -o out.csv
       kotext summarize article.txt --method abstractive --model ./kobart-summarization
     """
-    from ..pipeline import Pipeline
-    from ..registry import create
-
     _one_doc_per_file(io, per_line)
     ctx = click.get_current_context()
     given = {k for k in ctx.params
@@ -215,19 +223,22 @@ def summarize(n, ratio, method, per_line, do_clean, similarity, position_weight,
     if n is not None and ratio is not None:  # --ratio won, silently
         raise UsageError("-n and --ratio both choose how many sentences; give one")
     if method == "textrank":
-        stage = create("textrank.v1", name="summarize", n=n or 3, ratio=ratio,
-                       similarity=similarity, position_weight=position_weight,
-                       position_decay=position_decay, mmr=mmr, units=units)
+        opts = {"similarity": similarity, "position_weight": position_weight,
+                "position_decay": position_decay, "mmr": mmr, "units": units}
+        opts.update({k: v for k, v in (("n", n), ("ratio", ratio)) if v is not None})
+        nlp = _shipped("summarize", opts, do_clean=do_clean)
     else:
         if n is not None or ratio is not None:
             raise UsageError("-n/--ratio choose sentences (textrank); for abstractive "
                              "summaries set the length with --max-length/--min-length")
-        stage = create("abstractive.v1", name="summarize", model=model, num_beams=num_beams,
-                       max_length=max_length, min_length=min_length,
-                       no_repeat_ngram_size=no_repeat_ngram_size,
-                       max_input_tokens=max_input_tokens, device=device)
-        _ = stage.runner  # load the model now: a missing model is one clear error, not one per row
-    nlp = Pipeline([*_summary_stages(do_clean), stage])
+        if Path(model).exists():  # a folder here, not one beside the pipeline file
+            model = str(Path(model).resolve())
+        nlp = _shipped("summarize", {
+            "model": model, "num_beams": num_beams, "max_length": max_length,
+            "min_length": min_length, "no_repeat_ngram_size": no_repeat_ngram_size,
+            "max_input_tokens": max_input_tokens, "device": device},
+            factory="abstractive.v1", do_clean=do_clean)
+        _ = nlp.stages[-1].runner  # load the model now: one clear error, not one per row
     if not _text_out(io):
         run_job(nlp, desc="summarize", fields=["summary"], **io)
         return
@@ -278,14 +289,11 @@ def keywords(n, pos, compounds, window, min_count, min_length, stopwords, per_li
       kotext keywords articles.csv --text-column body -o keywords.csv
       kotext keywords article.txt --pos NNG,NNP,SL --no-compounds --format jsonl
     """
-    from ..pipeline import Pipeline
-    from ..registry import create
-
     _one_doc_per_file(io, per_line)
-    stage = create("keywords.v1", name="keywords", n=n, pos=pos, compounds=compounds,
-                   window=window, min_count=min_count, min_length=min_length,
-                   stopwords=stopwords)
-    nlp = Pipeline([*_summary_stages(do_clean), stage])
+    opts = {"n": n, "compounds": compounds, "window": window, "min_count": min_count,
+            "min_length": min_length, "stopwords": stopwords}
+    nlp = _shipped("keywords", {**opts, **({"pos": pos} if pos is not None else {})},
+                   do_clean=do_clean)
     if not _text_out(io):
         run_job(nlp, desc="keywords", fields=["keywords"], **io)
         return
@@ -330,8 +338,7 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
     from ..evaluate.rouge import format_summary_report, rouge, sentence_prf
     from ..evaluate.summary_data import is_index_list as _is_index_list
     from ..evaluate.summary_data import read_summary_rows
-    from ..pipeline import Pipeline, load
-    from ..registry import create
+    from ..pipeline import load
 
     rows, text_field, gold_field = read_summary_rows(data, text_field, gold_field,
                                                      pred_field, encoding)
@@ -345,6 +352,7 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
                              f"pipeline ending in textrank.v1 or abstractive.v1")
         units = getattr(summarizer, "units", None)
         cleaner = next((st for st in nlp.stages if st.factory == "clean.v1"), cleaner)
+    shipped: dict[bool, Any] = {}  # with cleaning, without
     cands: list[Any] = []
     refs: list[Any] = []
     pred_idx: list[list[int]] = []
@@ -369,10 +377,13 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
                     summarizer.n, summarizer.ratio = k, ratio
                     summarizer.units = "lines" if keep is not None else units
                 doc = nlp(text)
-            else:
-                stage = create("textrank.v1", name="summarize", n=k, ratio=ratio,
-                               units="lines" if keep is not None else "auto")
-                doc = Pipeline([*_summary_stages(keep is None), stage])(text)
+            else:  # the shipped summarize pipeline, without cleaning for a list of lines
+                if (keep is None) not in shipped:
+                    shipped[keep is None] = _shipped("summarize", {}, do_clean=keep is None)
+                default = shipped[keep is None]
+                default.stages[-1].n, default.stages[-1].ratio = k, ratio
+                default.stages[-1].units = "lines" if keep is not None else "auto"
+                doc = default(text)
             if keep is not None and doc.summary_indices is not None:
                 pred = [keep[j] for j in doc.summary_indices]
             else:
