@@ -170,7 +170,8 @@ def doc_of(row: dict, text_key: str, nfc_column: bool = False) -> Doc:
 def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str],
         names: dict[str, str], on_error: str = "fail", batch_size: int | None = None,
         n_process: int = 1, token_format: str = "text",
-        progress: Callable[[int], None] | None = None) -> RunStats:
+        progress: Callable[[int], None] | None = None,
+        error_text: Callable[[str], str] | None = None) -> RunStats:
     """Stream ``source`` through ``pipeline`` into ``writer``.
 
     ``on_error``: ``"fail"`` or ``"skip"`` keep going and record each failing row's error
@@ -195,6 +196,8 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
         for batch in batched(docs, batch_size or pipeline.batch_size):
             out_rows = []
             for doc in batch:
+                if doc.error is not None and error_text is not None:
+                    doc.error = error_text(doc.error)
                 vals = doc_values(doc, fields, token_format)
                 if rename:
                     vals = {rename.get(k, k): v for k, v in vals.items()}
@@ -332,7 +335,8 @@ def run_batch(pipeline: Pipeline, input: str | Source, output: str | None = None
               line_format: Callable[[dict[str, str], str], Any] | None = None,
               progress: Callable[[int], None] | None = None,
               on_note: Callable[[str], None] | None = None,
-              on_open: Callable[[BatchResult], None] | None = None) -> BatchResult:
+              on_open: Callable[[BatchResult], None] | None = None,
+              error_text: Callable[[str], str] | None = None) -> BatchResult:
     """Stream ``input`` through ``pipeline`` into ``output`` (None or "-": stdout).
 
     ``input`` is a path, folder, glob, "-" or ``hf:NAME`` read with the reading options, or
@@ -344,7 +348,9 @@ def run_batch(pipeline: Pipeline, input: str | Source, output: str | None = None
     all it assigns). ``line_format(names, text_key)`` makes the text output's line function.
     ``progress(n)`` gets each batch's row count, ``on_note(message)`` each note (also kept
     in ``notes``), ``on_open(result)`` the result once the output is open (``part``,
-    ``resumable`` and ``resumed`` set). Raises :class:`KotextError` for what stops the job.
+    ``resumable`` and ``resumed`` set). ``error_text(message)`` rewrites each failing row's
+    error as written (a command shows flags for parameters). Raises :class:`KotextError`
+    for what stops the job.
     """
     import gc
 
@@ -402,7 +408,7 @@ def run_batch(pipeline: Pipeline, input: str | Source, output: str | None = None
     try:
         stats = run(pipeline, source, writer, fields=fields, names=names, on_error=on_error,
                     batch_size=batch_size, n_process=n_process, token_format=token_format,
-                    progress=progress)
+                    progress=progress, error_text=error_text)
     finally:
         gc.set_threshold(*thresholds)
     result.rows, result.failed, result.seconds = stats.rows, stats.failed, stats.seconds

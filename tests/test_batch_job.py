@@ -82,3 +82,16 @@ def test_task_commands_build_the_shipped_pipeline(name):
     assert opts["pipeline"]["stages"] == shipped["pipeline"]["stages"][1:]
     last = shipped["pipeline"]["stages"][-1]
     assert opts["stages"][last] == {**shipped["stages"][last], "n": 7}
+
+
+def test_a_row_error_names_the_parameter_in_python_and_the_flag_in_the_cli(write, tmp_path,
+                                                                           cli):
+    # a TSV read with quotes as text: the ragged row says how to read its quoted cell
+    src = write("r.tsv", 'id\ttext\n1\t좋다\n2\t"a\tb"\n')
+    res = run_batch(clean_pipeline(), str(src), str(tmp_path / "o.jsonl"), on_error="skip",
+                    quoting="none")
+    assert res.failed == 1 and "quoting='minimal'" in res.errors[0]
+    r = cli("clean", str(src), "-o", str(tmp_path / "c.jsonl"), "--on-error", "skip",
+            "--quoting", "none")
+    assert "--quoting minimal" in r.stderr
+    assert "--quoting minimal" in (tmp_path / "c.jsonl").read_text("utf-8")

@@ -266,7 +266,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                         output_encoding=output_encoding, on_error=on_error, resume=resume,
                         batch_size=batch_size, n_process=n_process, sentences=sentences,
                         token_format=token_format, fields=fields, line_format=line_format,
-                        progress=bar.update, on_note=note, on_open=opened)
+                        progress=bar.update, on_note=note, on_open=opened,
+                        error_text=flag_message)
     _RUN["exit"] = res.exit_status
     if sys.stderr.isatty() or res.total_failed:
         where = f" -> {output}" if output else ""
@@ -275,7 +276,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                 f"failed)" if res.resumed else f"{res.rows} rows, {res.failed} failed")
         click.echo(f"{rows}, {res.seconds:.1f} s ({res.rate:,.0f} docs/s){where}", err=True)
         for e in res.errors:
-            click.echo(f"  {flag_message(e)}", err=True)
+            click.echo(f"  {e}", err=True)
         if res.failed > len(res.errors):
             click.echo(f"  ... see the error column for the other "
                        f"{res.failed - len(res.errors)}", err=True)
