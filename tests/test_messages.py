@@ -14,7 +14,9 @@ import click
 import kotext
 
 ROOT = Path(kotext.__file__).parent
-LIBRARY = [p for p in sorted(ROOT.rglob("*.py")) if p.relative_to(ROOT).parts[0] != "cli"]
+NOT_CLI = [p for p in sorted(ROOT.rglob("*.py")) if p.relative_to(ROOT).parts[0] != "cli"]
+# the web service is a shell like the CLI: its texts may tell how the command does the same
+LIBRARY = [p for p in NOT_CLI if p.relative_to(ROOT).parts[0] != "serve"]
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]+")
 # flags that are not kotext's: pip's and the Hugging Face CLI's, in commands the message gives
 OTHER_TOOLS = {"--index-url", "--local-dir"}
@@ -41,9 +43,9 @@ def _messages(path: Path):
             yield t.start[0], t.string
 
 
-def test_no_library_module_imports_click():
+def test_no_module_outside_the_cli_imports_click():
     importers = []
-    for path in LIBRARY:
+    for path in NOT_CLI:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []

@@ -337,7 +337,7 @@ def test_reader_options_pass_through(server, cli, tmp_path):
     assert status == 422 and "malformed" in json.loads(body)["error"]
     status, _, body = server.call("POST", "/v1/file/classify?filename=q.tsv&quoting=odd", data)
     err = json.loads(body)["error"]
-    assert status == 422 and "quoting 'odd'" in err and "--" not in err
+    assert status == 422 and "quoting='odd'" in err and "--" not in err
 
 
 def test_inspect(server):

@@ -9,6 +9,7 @@ time run in one ``pipe()`` (``submit_texts``).
 
 from __future__ import annotations
 
+import re
 import os
 import tempfile
 import threading
@@ -198,17 +199,16 @@ class Upload:
         return iter(rows)
 
 
-_FLAGS = {"--text-column": "text_column", "--text-field": "text_column",
-          "--encoding": "encoding", "--input-format": "format", "--quoting": "quoting"}
+# the library's parameters that this API names otherwise
+_API_NAMES = {"input_format": "format"}
+_PARAM = re.compile(r"`?\b(" + "|".join(_API_NAMES) + r")\b`?|`(\w+)`")
 
 
 def _in_api_words(msg: str, path: str, name: str) -> str:
     """A reader's message with the upload's own name for the temporary file, and the
-    request's parameters for the CLI's flags."""
-    msg = msg.replace(path, name)
-    for flag, param in _FLAGS.items():
-        msg = msg.replace(flag, param)
-    return msg
+    request's parameter names for the library's (which the message names in Python terms,
+    `quoting` or text_column='body')."""
+    return _PARAM.sub(lambda m: _API_NAMES[m[1]] if m[1] else m[2], msg.replace(path, name))
 
 
 class Service:
