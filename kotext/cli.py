@@ -15,9 +15,12 @@ from typing import Any
 
 import click
 
+from .classifiers import methods_of
 from .errors import KotextError, KotextWarning, UsageError, require
 from .stages.clean import Clean  # light modules: Kiwi itself is built on first use
 from .stages.tokenize import KiwiTokenizer
+
+RNN_METHODS = methods_of("kotext.classifiers.rnn")  # gru, lstm
 
 _python_showwarning = warnings.showwarning
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -475,7 +478,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
       kotext run tokenize reviews.tsv --set stages.tokenize.pos=nouns --set stages.clean.emoji=remove
       kotext run my_pipeline.toml reviews.csv --code my_stages.py   # stages of your own
     """
-    from .pipeline import load
+    from .loading import load
 
     nlp = load(pipeline_file, overrides=list(overrides))
     if {"summary", "keywords"} & nlp.assigns:  # an article per file, as summarize/keywords
@@ -503,7 +506,7 @@ def validate(pipeline_file: str, overrides: tuple[str, ...]) -> None:
     Example:
       kotext validate pipelines/tokenize.toml
     """
-    from .pipeline import load
+    from .loading import load
 
     nlp = load(pipeline_file, overrides=list(overrides))
     click.echo(f"{nlp.source or pipeline_file}: ok")
@@ -687,7 +690,7 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
       echo "배우 연기가 정말 좋았다" | kotext classify - --format jsonl
       kotext classify comments.csv --model models/my-model -o labeled.parquet
     """
-    from .stages.classify import classify_pipeline
+    from .loading import classify_pipeline
 
     nlp = classify_pipeline(model, quantize=quantize, device=device)
     _load_models(nlp)
@@ -880,7 +883,7 @@ def transformer_options(f):
 @click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.",
               callback=_model_folder)
 @click.option("--method", default="linear", show_default=True,
-              type=click.Choice(["linear", "transformer", "gru", "lstm", "ensemble"]),
+              type=click.Choice(["linear", "transformer", *RNN_METHODS, "ensemble"]),
               help="linear: logistic regression over hashed character + morpheme n-grams; "
                    "transformer: fine-tune a pretrained encoder (--base); gru/lstm: a "
                    "bidirectional GRU/LSTM with attention over word vectors (--vectors); "
@@ -964,7 +967,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     if params.get("char_ngrams", (1, 1))[1] == 0 == params.get("morph_ngrams", (1, 1))[1]:
         raise UsageError("--char-ngrams 0,0 and --morph-ngrams 0,0 leave the model no "
                          "features: keep one of them")
-    if method not in ("gru", "lstm") and (vectors or hidden or threads is not None):
+    if method not in RNN_METHODS and (vectors or hidden or threads is not None):
         raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
     linear_only = [f"--{k.replace('_', '-')}" for k in params]  # C, n-grams, bits
     if linear_only and method != "linear":
@@ -983,18 +986,16 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
         params["members"] = [m.strip() for m in members.split(",") if m.strip()]
-    from .stages.classify import METHOD_NEEDS
+    from .classifiers import METHODS
 
     # before reading and featurizing the data, not after
-    if method == "linear":
-        require("sklearn", "train", "training a linear classifier", "scikit-learn")
-    if method == "ensemble":  # its weights are fitted with scipy (which scikit-learn brings)
-        require("scipy", "train", "training an ensemble")
-    for module in METHOD_NEEDS.get(method, ((), ""))[0]:  # torch, transformers
-        require(module, "transformers", f"training a {method} classifier")
+    for module, extra, package in METHODS[method].trains_with:
+        require(module, extra, f"training a classifier (method {method})", package)
+    for module in METHODS[method].runs_with:  # torch, transformers
+        require(module, "transformers", f"training a classifier (method {method})")
     if method == "transformer":
         params.update(transformer_params or {})
-    elif method in ("gru", "lstm"):
+    elif method in RNN_METHODS:
         params.update(_rnn_params(transformer_params or {}, vectors, hidden))
         if threads is not None:
             params["threads"] = threads
@@ -1056,7 +1057,7 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     """
     from .errors import InputError
     from .evaluate import classification_report, format_report, plot_confusion
-    from .stages.classify import classify_pipeline
+    from .loading import classify_pipeline
 
     if plot:  # before predicting, not after
         require("matplotlib", "plot", "--plot")
@@ -1142,7 +1143,7 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
     """
     from .explain import explain as _explain
     from .explain import to_html, to_terminal
-    from .stages.classify import classify_pipeline
+    from .loading import classify_pipeline
 
     ex = _explain(classify_pipeline(model), text)
     use_color = _use_color(color)
@@ -1488,7 +1489,8 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
     from .evaluate.rouge import format_summary_report, rouge, sentence_prf
     from .evaluate.summary_data import is_index_list as _is_index_list
     from .evaluate.summary_data import read_summary_rows
-    from .pipeline import Pipeline, load
+    from .loading import load
+    from .pipeline import Pipeline
     from .registry import create
 
     rows, text_field, gold_field = read_summary_rows(data, text_field, gold_field,
@@ -2074,7 +2076,8 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
 
     import numpy as np
 
-    from .stages.docvec import common_components, docvec_pipeline, remove_components
+    from .loading import docvec_pipeline
+    from .stages.docvec import common_components, remove_components
 
     if not query.strip():
         raise UsageError("--query is empty: give the text to search for, e.g. -q \"배우 연기\"")

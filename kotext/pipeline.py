@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .config import apply_overrides, find_pipeline, read_toml
 from .doc import Doc
 from .errors import ConfigError, KotextError, UsageError
 from .stages.base import Stage, batched
@@ -474,37 +473,3 @@ def _init_worker(cfg: dict[str, Any], factories: dict[str, str] | None = None) -
         _WORKER_PIPELINE = Pipeline.from_config(cfg)
     except Exception as e:  # noqa: BLE001 - re-raised in the parent
         _WORKER_ERROR = e
-
-
-def load(name_or_path: str | Path, overrides: list[str] | None = None) -> Pipeline:
-    """Build a pipeline from a TOML file, the name of a shipped one (``"tokenize"``), or a
-    model folder or shipped model's name (``"sentiment-ko"``): the model's own
-    preprocessing followed by its classifier."""
-    from .config import bundled_dir
-
-    if overrides is not None and (isinstance(overrides, (str, bytes, dict)) or not all(
-            isinstance(o, str) for o in overrides)):  # a string went one character at a time
-        raise TypeError(f"overrides={overrides!r}: give a list of \"KEY=VALUE\" strings, e.g. "
-                        f"kotext.load(name, [\"stages.tokenize.pos=nouns\"])")
-    model_dir = Path(name_or_path)
-    if not model_dir.exists() and len(model_dir.parts) == 1:
-        model_dir = bundled_dir("models") / model_dir  # a shipped model's name
-    if model_dir.is_dir() and (model_dir / "config.json").is_file():
-        from .stages.classify import classify_pipeline
-
-        # a model's runtime options: stages.classify.quantize=true, stages.classify.device
-        opts = {"quantize": False, "device": None}
-        got = apply_overrides({"stages": {"classify": dict(opts)}}, overrides or [])
-        extra = set(got) - {"stages"} or set(got["stages"]) - {"classify"} or \
-            set(got["stages"]["classify"]) - set(opts)
-        if extra:
-            raise ConfigError(f"{name_or_path}: a model folder takes the overrides "
-                              f"stages.classify.quantize and stages.classify.device; "
-                              f"{', '.join(sorted(extra))} is none of them (other options "
-                              f"belong in a pipeline file)")
-        return classify_pipeline(str(name_or_path), **got["stages"]["classify"])
-    path = find_pipeline(name_or_path)
-    cfg = read_toml(path)
-    if overrides:
-        cfg = apply_overrides(cfg, overrides)
-    return Pipeline.from_config(cfg, base_dir=path.parent, source=path)

@@ -129,7 +129,7 @@ def test_multi_class(encoder, tmp_path):
 
 
 def test_freeze_options_parse_and_reject():
-    from kotext.transformer.train import parse_freeze
+    from kotext.classifiers.transformer import parse_freeze
 
     assert parse_freeze("embeddings") == ("embeddings", 0)
     assert parse_freeze("3") == ("layers", 3)
@@ -139,7 +139,7 @@ def test_freeze_options_parse_and_reject():
 
 
 def test_window_spans_cover_everything():
-    from kotext.transformer.infer import window_spans
+    from kotext.classifiers.transformer import window_spans
 
     assert window_spans(0, 10, 2) == [(0, 0)]
     assert window_spans(10, 10, 2) == [(0, 10)]
@@ -179,7 +179,7 @@ def test_long_text_is_read_in_windows_not_truncated(finetuned):
 
 
 def test_texts_of_every_length(finetuned):
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     out, _ = finetuned
     nlp = classify_pipeline(str(out))
@@ -210,7 +210,7 @@ def test_quantized_model_predicts(finetuned):
 
 def test_explain_maps_subwords_onto_kiwi_morphemes(finetuned):
     from kotext.explain import explain, to_html, to_terminal
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     out, _ = finetuned
     ex = explain(classify_pipeline(str(out)), "배우 연기는 좋았는데 스토리가 지루했다")
@@ -272,7 +272,7 @@ def test_damaged_model_folder(finetuned, tmp_path):
         load_classifier(bad)
     # a damaged tokenizer file is named (each was "cannot load its tokenizer ... the folder
     # needs tokenizer.json", with tokenizer.json right there)
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.rmtree(bad)

@@ -16,9 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ..classifiers import load_classifier
+from ..classifiers.ensemble import Params
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter, read_config, resolve_model
+from ..preprocess import training_pipeline
 from .card import command_line
 from .data import LabeledData, stratified_split
 
@@ -55,17 +58,14 @@ def fit_weights(log_probs: list[np.ndarray], y: np.ndarray) -> tuple[np.ndarray,
     return res.x[:n_m], np.concatenate([[0.0], res.x[n_m:]])
 
 
-def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
+def train_ensemble(data: LabeledData, output: str | Path, *,
+                   params: Params | dict[str, Any] | None = None,
                    eval_data: LabeledData | None = None, val_fraction: float = 0.1,
                    seed: int = 0, name: str | None = None, description: str = "",
                    data_description: str = "", licence: str | None = None,
                    command: str | None = None,
                    log: Callable[[str], None] = lambda s: None, **_: Any) -> dict[str, Any]:
-    from ..classifiers import load_classifier
-    from .classifier import preprocess_pipeline
-
-    if len(members) < 2:
-        raise UsageError("--method ensemble needs --members with two or more model folders")
+    members = (params if isinstance(params, Params) else Params.from_dict(params)).members
     folders = [resolve_model(m) for m in members]
     cfgs = [read_config(f) for f in folders]
     labels = [str(x) for x in cfgs[0].get("labels", [])]
@@ -107,7 +107,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
         raise UsageError("--val-fraction 0 leaves no rows to fit the ensemble's weights on")
     pre_cfg = cfgs[0].get("preprocess", [])
     opts = [{k: v for k, v in st.items() if k not in ("factory", "sentences")} for st in pre_cfg]
-    pre = preprocess_pipeline(*opts) if len(opts) == 2 else preprocess_pipeline()
+    pre = training_pipeline(*opts) if len(opts) == 2 else training_pipeline()
     models = [load_classifier(f) for f in folders]
 
     def log_probs(texts: list[str]) -> list[np.ndarray]:
