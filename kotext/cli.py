@@ -313,7 +313,7 @@ OUTPUT_TEXT_KEY = {"text": "clean_text", "tokens": "tokens", "sentences": "token
 def stage_options(cls, exclude: tuple[str, ...] = ()):
     """Click options generated from a stage's constructor (its defaults shown in --help)."""
     sig = inspect.signature(cls.__init__)
-    helps = getattr(cls, "param_help", {})
+    helps = cls.param_help
 
     def deco(f):
         params = []

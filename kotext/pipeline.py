@@ -102,7 +102,7 @@ class Pipeline:
                 hints = sorted({registry.PROVIDERS[m] for m in missing if m in registry.PROVIDERS})
                 hint = f" Add a stage with factory {' / '.join(hints)} before it." if hints else ""
                 for prev in self.stages[: self.stages.index(st)]:  # there, but set not to
-                    when = [getattr(prev, "assigns_when", {}).get(m) for m in missing]
+                    when = [prev.assigns_when.get(m) for m in missing]
                     if all(when):
                         hint = (f" Stage '{prev.name}' ({prev.factory}) assigns "
                                 f"{need} only with {', '.join(sorted(set(when)))}.")
@@ -122,9 +122,7 @@ class Pipeline:
                         f"describe the old text. Put '{st.name}' first.")
             have |= set(st.assigns)
         for i, st in enumerate(self.stages):
-            check = getattr(st, "check_pipeline", None)
-            if check is not None:
-                check(self.stages[:i])
+            st.check_pipeline(self.stages[:i])
 
     @property
     def assigns(self) -> set[str]:
@@ -175,7 +173,7 @@ class Pipeline:
                 raise ConfigError(f'{where}[stages.{name}] needs factory = "..." '
                                   f"(known: {', '.join(registry.names())})")
             cls_ = registry.get(factory)
-            for key in getattr(cls_, "path_params", ()):
+            for key in cls_.path_params:
                 val = scfg.get(key)
                 if isinstance(val, str) and base_dir is not None and not Path(val).is_absolute():
                     cand = (base_dir / val)

@@ -116,7 +116,7 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
                                        or isinstance(value, bool)):
         return "expected a number"
     if isinstance(default, str) and not isinstance(value, str) and not (
-            key in getattr(cls, "path_params", ()) and isinstance(value, os.PathLike)):
+            key in cls.path_params and isinstance(value, os.PathLike)):
         return "expected a string"
     return None
 

@@ -72,14 +72,9 @@ class Classifier(Stage):
             raise ConfigError(f"classifier option(s) {', '.join(given)} apply to transformer "
                               f"models; {model} is a {self._config.get('method')} model")
         self._model = None
-
-    @property
-    def requires(self) -> frozenset[str]:  # type: ignore[override]
-        """Tokens when the model reads morphemes (recorded in its config)."""
         feats = self._config.get("features", {})
-        needs_tokens = bool(feats.get("morph_ngrams", [0, 0])[-1]) or \
-            self._config.get("requires_tokens", False)
-        return frozenset({"text", "tokens"} if needs_tokens else {"text"})
+        if feats.get("morph_ngrams", [0, 0])[-1] or self._config.get("requires_tokens"):
+            self.requires = frozenset({"text", "tokens"})  # the model reads morphemes
 
     @property
     def method(self) -> str | None:

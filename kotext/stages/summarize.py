@@ -87,7 +87,7 @@ class TextRankSummarizer(Stage):
 
     factory = "textrank.v1"
     requires = frozenset({"sentences", "tokens"})
-    assigns = frozenset({"summary", "summary_indices"})
+    assigns = frozenset({"summary", "summary_indices", "summary_scores"})
     param_help: ClassVar[dict[str, str]] = {
         "n": "Sentences in the summary.",
         "ratio": "Share of the sentences instead of -n, e.g. 0.2.",
