@@ -964,9 +964,6 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     params = {k: v for k, v in {"C": C, "char_ngrams": pair(char_ngrams, "--char-ngrams"),
                                 "morph_ngrams": pair(morph_ngrams, "--morph-ngrams"),
                                 "bits": bits}.items() if v is not None}
-    if params.get("char_ngrams", (1, 1))[1] == 0 == params.get("morph_ngrams", (1, 1))[1]:
-        raise UsageError("--char-ngrams 0,0 and --morph-ngrams 0,0 leave the model no "
-                         "features: keep one of them")
     if method not in RNN_METHODS and (vectors or hidden or threads is not None):
         raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
     linear_only = [f"--{k.replace('_', '-')}" for k in params]  # C, n-grams, bits
@@ -976,12 +973,6 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise UsageError(f"--refit applies to --method linear; a {method} model keeps the "
                          f"weights of its best validation epoch (an ensemble's members must "
                          f"not be refit either)")
-    tp = transformer_params or {}
-    for key, low in (("lr", "above 0"), ("weight_decay", "0 or more"),
-                     ("dropout", "0 or more"), ("label_smoothing", "0 or more")):
-        v = tp.get(key)
-        if v is not None and (v <= 0 if key == "lr" else v < 0):
-            raise UsageError(f"--{key.replace('_', '-')} {v}: must be {low}")
     if (members is not None) != (method == "ensemble"):
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
@@ -989,10 +980,10 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     from .classifiers import METHODS
 
     # before reading and featurizing the data, not after
-    for module, extra, package in METHODS[method].trains_with:
-        require(module, extra, f"training a classifier (method {method})", package)
+    for module, extra, package, what in METHODS[method].trains_with:
+        require(module, extra, what, package)
     for module in METHODS[method].runs_with:  # torch, transformers
-        require(module, "transformers", f"training a classifier (method {method})")
+        require(module, "transformers", f"training a {method} classifier")
     if method == "transformer":
         params.update(transformer_params or {})
     elif method in RNN_METHODS:
@@ -1001,6 +992,10 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
             params["threads"] = threads
     elif transformer_params:
         raise UsageError(_not_for(sorted(transformer_params), method))
+    try:  # the method's parameters dataclass checks the values, before any data is read
+        params = METHODS[method].make_params(params)
+    except UsageError as e:
+        raise _as_flag(e, {v: k for k, v in _RNN_SHARED.items()}) from None
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit)
     if (eval_text_column or eval_label_column) and not eval_file:
@@ -1762,6 +1757,18 @@ _RNN_SHARED = {"epochs": "epochs", "patience": "patience", "label_smoothing": "l
                "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
                "weight_decay": "weight_decay", "max_grad_norm": "clip",
                "max_length": "max_len", "freeze": "freeze", "decay": "decay"}
+
+
+def _as_flag(e: UsageError, names: dict[str, str]) -> UsageError:
+    """A parameters dataclass's error, its leading ``name=value`` written as the flag
+    (``lr=-1.0: ...`` -> ``--lr -1.0: ...``); ``names`` maps a parameter to its option."""
+    import re
+
+    m = re.match(r"([A-Za-z_]+)=", str(e))
+    if not m:
+        return e
+    flag = "--" + names.get(m.group(1), m.group(1)).replace("_", "-")
+    return type(e)(f"{flag} {str(e)[m.end():]}")
 
 
 def _not_for(options: list[str], method: str) -> str:

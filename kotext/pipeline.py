@@ -348,7 +348,7 @@ class Pipeline:
                     f"with @kotext.registry.register(\"{st.name}.v1\") at the top level of a "
                     f"module, or use n_process=1")
             # ... from its settings alone: what it was handed in memory (word vectors
-            # given to a docvec stage) stays behind, and each worker failed on it
+            # given to a docvec stage) stays behind, so its files must exist
             cfg = {k: v for k, v in st.to_config().items() if k != "factory"}
             try:
                 registry.create(st.factory, name=st.name, **cfg).check_files()

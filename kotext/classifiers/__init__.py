@@ -31,7 +31,8 @@ class Method:
     trainer: str                     # "module:function" that trains and writes a folder
     runs_with: tuple[str, ...] = ()  # modules beyond kotext's install, to run and to train
     extra: str = ""                  # what to pip install for them
-    trains_with: tuple[tuple[str, str, str], ...] = ()  # (module, extra, package) to train
+    # to train: (module, pip extra, package, what needs it) for the install message
+    trains_with: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def code(self):
@@ -46,6 +47,12 @@ class Method:
     def model(self) -> type:
         return self.code.Model
 
+    def make_params(self, params: Any = None):
+        """The method's ``Params`` from a dict (validated), or ``params`` when it is one."""
+        if isinstance(params, self.params):
+            return params
+        return self.params.from_dict(params, self.name)
+
     def train(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         module, _, fn = self.trainer.partition(":")
         return getattr(importlib.import_module(module), fn)(*args, **kwargs)
@@ -54,7 +61,8 @@ class Method:
 _TORCH = ("torch",)
 METHODS: dict[str, Method] = {
     "linear": Method("linear", "kotext.classifiers.linear", "kotext.training.linear:train_linear",
-                     trains_with=(("sklearn", "train", "scikit-learn"),)),
+                     trains_with=(("sklearn", "train", "scikit-learn",
+                                   "training a linear classifier"),)),
     **{cell: Method(cell, "kotext.classifiers.rnn", "kotext.training.rnn:train_rnn",
                     runs_with=_TORCH, extra="torch") for cell in ("gru", "lstm")},
     "transformer": Method("transformer", "kotext.classifiers.transformer",
@@ -63,7 +71,7 @@ METHODS: dict[str, Method] = {
     # its weights are fitted with scipy (which scikit-learn brings)
     "ensemble": Method("ensemble", "kotext.classifiers.ensemble",
                        "kotext.training.ensemble:train_ensemble",
-                       trains_with=(("scipy", "train", "scipy"),)),
+                       trains_with=(("scipy", "train", "scipy", "training an ensemble"),)),
 }
 
 

@@ -15,7 +15,10 @@ import numpy as np
 
 from ..doc import Doc
 from ..errors import ModelError, UsageError
-from . import load_classifier, params_from, probabilities
+from . import load_classifier, methods_of, params_from, probabilities
+
+# the methods that read cleaned text and Kiwi morphemes, as every member must
+MEMBER_METHODS = ("linear", *methods_of("kotext.classifiers.rnn"))
 
 
 def _log_probs(p: np.ndarray) -> np.ndarray:
@@ -38,8 +41,8 @@ class Params:
                              "folders")
 
     @classmethod
-    def from_dict(cls, params: dict[str, Any] | None) -> Params:
-        return params_from(cls, params, "method 'ensemble'")
+    def from_dict(cls, params: dict[str, Any] | None, method: str = "ensemble") -> Params:
+        return params_from(cls, params, f"method {method!r}")
 
 
 class EnsembleClassifier:

@@ -62,9 +62,9 @@ class Params:
             raise UsageError(f"max_iter={self.max_iter}: must be >= 1")
 
     @classmethod
-    def from_dict(cls, params: dict[str, Any] | None) -> Params:
+    def from_dict(cls, params: dict[str, Any] | None, method: str = "linear") -> Params:
         """From ``params`` (``None`` values keep the defaults); an unknown key is refused."""
-        return params_from(cls, params, "method 'linear'")
+        return params_from(cls, params, f"method {method!r}")
 
     def features(self) -> dict[str, Any]:
         return {"char_ngrams": self.char_ngrams, "morph_ngrams": self.morph_ngrams,

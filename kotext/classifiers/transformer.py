@@ -153,34 +153,36 @@ class Params:
     eval_batch_size: int = 64
 
     @classmethod
-    def from_dict(cls, params: dict[str, Any] | None) -> Params:
-        return params_from(cls, params, "method 'transformer'")
+    def from_dict(cls, params: dict[str, Any] | None, method: str = "transformer") -> Params:
+        return params_from(cls, params, f"method {method!r}")
 
     def __post_init__(self) -> None:
         def bad(msg: str):
             raise UsageError(msg)
 
         if not self.lr > 0:
-            bad(f"--lr {self.lr}: must be > 0 (e.g. 3e-5)")
+            bad(f"lr={self.lr}: must be above 0 (e.g. 3e-5)")
         if self.warmup < 0:
-            bad(f"--warmup {self.warmup}: a share of the steps (0.1) or a number of steps")
+            bad(f"warmup={self.warmup}: a share of the steps (0.1) or a number of steps")
         if self.decay not in ("linear", "cosine", "constant"):
-            bad(f"--decay {self.decay!r}: linear, cosine or constant")
+            bad(f"decay={self.decay!r}: linear, cosine or constant")
         for name in ("batch_size", "grad_accum", "epochs", "max_length", "eval_batch_size"):
             if int(getattr(self, name)) < 1:
-                bad(f"--{name.replace('_', '-')} must be >= 1")
+                bad(f"{name}={getattr(self, name)}: must be >= 1")
         if self.max_length < 8:
-            bad(f"--max-length {self.max_length}: too short; use 64-512")
+            bad(f"max_length={self.max_length}: too short; use 64-512")
         if self.patience < 0:
-            bad("--patience must be >= 0 (0 turns early stopping off)")
+            bad(f"patience={self.patience}: must be >= 0 (0 turns early stopping off)")
         if self.metric not in ("macro_f1", "accuracy"):
-            bad(f"--metric {self.metric!r}: macro_f1 or accuracy")
+            bad(f"metric={self.metric!r}: macro_f1 or accuracy")
         if not 0 <= self.label_smoothing < 1:
-            bad(f"--label-smoothing {self.label_smoothing}: in [0, 1), e.g. 0.1")
+            bad(f"label_smoothing={self.label_smoothing}: in [0, 1), e.g. 0.1")
         if self.dropout is not None and not 0 <= self.dropout < 1:
-            bad(f"--dropout {self.dropout}: in [0, 1), e.g. 0.1")
+            bad(f"dropout={self.dropout}: in [0, 1), e.g. 0.1")
+        if self.weight_decay < 0:
+            bad(f"weight_decay={self.weight_decay}: must be 0 or more")
         if self.sampler not in (None, "weighted"):
-            bad(f"--sampler {self.sampler!r}: weighted (or leave it out)")
+            bad(f"sampler={self.sampler!r}: weighted (or leave it out)")
         parse_freeze(self.freeze)
 
 
@@ -197,7 +199,7 @@ def parse_freeze(spec: str | int | None) -> tuple[str, int]:
     s = s.removeprefix("layers:")
     if s.isdigit():
         return "layers", int(s)
-    raise UsageError(f"--freeze {spec!r}: embeddings, a number N (embeddings + the first N "
+    raise UsageError(f"freeze={spec!r}: embeddings, a number N (embeddings + the first N "
                      f"layers), or encoder (everything but the classification head)")
 
 

@@ -104,8 +104,8 @@ class Stage:
         return f"{type(self).__name__}({args})"
 
     def __getstate__(self) -> dict[str, Any]:
-        # Worker processes get the configuration, never the built Kiwi/model objects; and
-        # the stage's name (a copy without it named every stage "" in errors and configs)
+        # Worker processes get the configuration and the stage's name, never the built
+        # Kiwi/model objects
         return {**self.to_config(), "(name)": self.name}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..classifiers import load_classifier
-from ..classifiers.ensemble import Params
+from ..classifiers import METHODS, load_classifier
+from ..classifiers.ensemble import MEMBER_METHODS, Params
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter, read_config, resolve_model
@@ -65,15 +65,15 @@ def train_ensemble(data: LabeledData, output: str | Path, *,
                    data_description: str = "", licence: str | None = None,
                    command: str | None = None,
                    log: Callable[[str], None] = lambda s: None, **_: Any) -> dict[str, Any]:
-    members = (params if isinstance(params, Params) else Params.from_dict(params)).members
+    members = METHODS["ensemble"].make_params(params).members
     folders = [resolve_model(m) for m in members]
     cfgs = [read_config(f) for f in folders]
     labels = [str(x) for x in cfgs[0].get("labels", [])]
     counts = data.counts()  # what each member must have been trained on
     for f, c in zip(folders, cfgs):
-        if c.get("method") not in ("linear", "gru", "lstm"):
-            # a transformer reads raw text, the others cleaned text and Kiwi morphemes; a
-            # transformer ensemble was written, and then no command could load it
+        if c.get("method") not in MEMBER_METHODS:
+            # members share one preprocessing (cleaned text and Kiwi morphemes), which a
+            # transformer (raw text) does not read
             what = f"a {c['method']} model" if c.get("method") else \
                 "not a kotext classifier (a transformers folder?)"
             raise UsageError(f"{f} is {what}: ensemble members are linear, gru or lstm "

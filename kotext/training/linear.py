@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..classifiers import probabilities
+from ..classifiers import METHODS, probabilities
 from ..classifiers.linear import C_NB, C_PLAIN, Params, scores
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
@@ -129,7 +129,7 @@ def train_linear(data: LabeledData, output: str | Path, *, eval_data: LabeledDat
         )
     if not 0 <= val_fraction < 0.9:
         raise UsageError("--val-fraction must be in [0, 0.9)")
-    p = params if isinstance(params, Params) else Params.from_dict(params)
+    p = METHODS["linear"].make_params(params)
     feat_cfg = p.features()
     featurizer = HashedNgrams(**feat_cfg)
     trainer = LinearTrainer(labels, class_weight=class_weight, seed=seed, C=p.C, nb=p.nb,

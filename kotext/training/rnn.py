@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..classifiers import methods_of
-from ..classifiers.rnn import PAD, UNK, Params
+from ..classifiers import METHODS, methods_of
+from ..classifiers.rnn import PAD, UNK
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter
@@ -113,7 +113,7 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
     cells = methods_of("kotext.classifiers.rnn")
     if method not in cells:
         raise UsageError(f"method={method!r}: the neural classifier is {' or '.join(cells)}")
-    p = (params if isinstance(params, Params) else Params.from_dict(params, method)).as_dict()
+    p = METHODS[method].make_params(params).as_dict()
     if not 0 <= val_fraction < 0.9:
         raise UsageError("--val-fraction must be in [0, 0.9)")
     counts = data.counts()
@@ -268,8 +268,7 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
     out = Path(output)
     name = name or out.name
     train_info = {k: v for k, v in p.items() if k != "vectors"}
-    # what the network really has: with vectors, their size and token format (the card
-    # said emb_dim=100, tokens=form, the defaults, for 32-dimensional form/tag vectors)
+    # what the network really has: with vectors, their size and token format
     train_info.update(emb_dim=int(emb.shape[1]), tokens=tokens)
     train_info.update({"seed": seed, "val_fraction": val_fraction, "class_weight": class_weight,
                        "rows": len(y), "counts": dict(counts), "best_epoch": best_epoch,

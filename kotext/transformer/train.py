@@ -29,8 +29,7 @@ from ..errors import InputError, ModelError, UsageError
 from ..modelio import FORMAT_VERSION, ModelWriter
 from ..training.card import command_line
 from .hub import load_tokenizer, quiet_transformers, resolve_base, special_layout
-from ..classifiers import probabilities
-from ..classifiers.transformer import Params as TransformerArgs
+from ..classifiers import METHODS, probabilities
 from ..classifiers.transformer import pad as _pad
 from ..classifiers.transformer import parse_freeze
 from ..training.classifier import _no_progress
@@ -204,7 +203,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
     from ..training.data import stratified_split
     from ..classifiers.transformer import model_limit, windowed_logits
 
-    args = params if isinstance(params, TransformerArgs) else TransformerArgs.from_dict(params)
+    args = METHODS["transformer"].make_params(params)
     counts = data.counts()
     labels = sorted(counts)
     if len(labels) < 2:
