@@ -21,7 +21,7 @@ from ..classifiers.ensemble import MEMBER_METHODS, Params
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter, read_config, resolve_model
-from ..preprocess import training_pipeline
+from ..preprocess import pipeline_from_config, training_pipeline
 from .card import command_line
 from .data import LabeledData, stratified_split
 
@@ -106,8 +106,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *,
     if not len(va):
         raise UsageError("--val-fraction 0 leaves no rows to fit the ensemble's weights on")
     pre_cfg = cfgs[0].get("preprocess", [])
-    opts = [{k: v for k, v in st.items() if k not in ("factory", "sentences")} for st in pre_cfg]
-    pre = training_pipeline(*opts) if len(opts) == 2 else training_pipeline()
+    pre = pipeline_from_config(pre_cfg) if pre_cfg else training_pipeline()
     models = [load_classifier(f) for f in folders]
 
     def log_probs(texts: list[str]) -> list[np.ndarray]:
