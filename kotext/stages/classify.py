@@ -68,9 +68,17 @@ class Classifier(Stage):
             load_classifier(self._folder)  # raises the error that says what to do
         _check_runtime(self._folder, self._config)
         given = [k for k, v in (("quantize", quantize), ("device", device)) if v]
-        if given and self._config.get("method") != "transformer":  # validate says so too
-            raise ConfigError(f"classifier option(s) {', '.join(given)} apply to transformer "
-                              f"models; {model} is a {self._config.get('method')} model")
+        if given:  # options the model's method does not take fail now (validate says so too)
+            from ..classifiers import METHODS
+
+            method = self._config.get("method")
+            takes = METHODS[method].model.runtime_options if method in METHODS else ()
+            if not set(given) <= set(takes):
+                where = [m for m, entry in METHODS.items()
+                         if set(given) <= set(entry.model.runtime_options)]
+                raise ConfigError(f"classifier option(s) {', '.join(given)} apply to "
+                                  f"{' or '.join(where) or 'no'} models; {model} is a "
+                                  f"{method} model")
         self._model = None
         feats = self._config.get("features", {})
         if feats.get("morph_ngrams", [0, 0])[-1] or self._config.get("requires_tokens"):
