@@ -83,7 +83,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from kotext.embeddings import Vectors, tokenize_to_file, train_on_token_file
-    from kotext.training.classifier import preprocess_config, preprocess_pipeline
+    from kotext.preprocess import recorded as preprocess_config
+    from kotext.preprocess import training_pipeline as preprocess_pipeline
 
     t_start = time.perf_counter()
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="kotext-bench-"))
@@ -126,7 +127,7 @@ def main() -> None:
     print(f"{'':<9} (coverage: questions whose words all have vectors; accuracy over those)")
 
     if not args.skip_classifier:
-        from kotext.stages.classify import classify_pipeline
+        from kotext.loading import classify_pipeline
         from kotext.training.classifier import train_classifier
         from kotext.training.data import LabeledData
 

@@ -54,7 +54,7 @@ def main() -> None:
     te_y = [LABELS[r["label"]] for r in test_rows]
     results: list[tuple[str, float, str]] = []
 
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     def kotext_acc(model) -> float:
         nlp = classify_pipeline(model)

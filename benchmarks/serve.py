@@ -104,7 +104,7 @@ def main() -> None:
     args = ap.parse_args()
 
     texts = [r["document"] for r in read_tsv(NSMC / "sentiment_test.tsv", args.texts)]
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     nlp = classify_pipeline()
     list(nlp.pipe(texts[:256]))  # Kiwi and the model loaded

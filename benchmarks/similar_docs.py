@@ -30,7 +30,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=2_000, help="test reviews asked")
     args = ap.parse_args()
 
-    from kotext.stages.docvec import common_components, docvec_pipeline, remove_components
+    from kotext.loading import docvec_pipeline
+    from kotext.stages.docvec import common_components, remove_components
 
     corpus = read_tsv(NSMC / "sentiment_train.tsv", limit=args.corpus)
     queries = read_tsv(NSMC / "sentiment_test.tsv", limit=args.queries)

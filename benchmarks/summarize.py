@@ -162,7 +162,7 @@ def main() -> None:
         assert len(out) == n, f"{len(out)} rows out for {n} in"
     print(f"\n`kotext summarize` on {n} articles (JSONL, -n 3, child process incl. start-up): "
           f"{wall:.1f} s = {n / wall:.0f} docs/s, peak RSS {peak} MB")
-    from kotext.pipeline import load
+    from kotext.loading import load
 
     nlp = load("summarize")
     t0 = time.perf_counter()

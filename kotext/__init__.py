@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .doc import Doc, Sentence, Token
 from .errors import ConfigError, InputError, KotextError, ModelError, UsageError
-from .pipeline import Pipeline, load
+from .loading import load
+from .pipeline import Pipeline
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .config import apply_overrides, find_pipeline, read_toml
 from .doc import Doc
 from .errors import ConfigError, KotextError, UsageError
 from .stages.base import Stage, batched
@@ -103,7 +102,7 @@ class Pipeline:
                 hints = sorted({registry.PROVIDERS[m] for m in missing if m in registry.PROVIDERS})
                 hint = f" Add a stage with factory {' / '.join(hints)} before it." if hints else ""
                 for prev in self.stages[: self.stages.index(st)]:  # there, but set not to
-                    when = [getattr(prev, "assigns_when", {}).get(m) for m in missing]
+                    when = [prev.assigns_when.get(m) for m in missing]
                     if all(when):
                         hint = (f" Stage '{prev.name}' ({prev.factory}) assigns "
                                 f"{need} only with {', '.join(sorted(set(when)))}.")
@@ -123,9 +122,7 @@ class Pipeline:
                         f"describe the old text. Put '{st.name}' first.")
             have |= set(st.assigns)
         for i, st in enumerate(self.stages):
-            check = getattr(st, "check_pipeline", None)
-            if check is not None:
-                check(self.stages[:i])
+            st.check_pipeline(self.stages[:i])
 
     @property
     def assigns(self) -> set[str]:
@@ -176,7 +173,7 @@ class Pipeline:
                 raise ConfigError(f'{where}[stages.{name}] needs factory = "..." '
                                   f"(known: {', '.join(registry.names())})")
             cls_ = registry.get(factory)
-            for key in getattr(cls_, "path_params", ()):
+            for key in cls_.path_params:
                 val = scfg.get(key)
                 if isinstance(val, str) and base_dir is not None and not Path(val).is_absolute():
                     cand = (base_dir / val)
@@ -351,7 +348,7 @@ class Pipeline:
                     f"with @kotext.registry.register(\"{st.name}.v1\") at the top level of a "
                     f"module, or use n_process=1")
             # ... from its settings alone: what it was handed in memory (word vectors
-            # given to a docvec stage) stays behind, and each worker failed on it
+            # given to a docvec stage) stays behind, so its files must exist
             cfg = {k: v for k, v in st.to_config().items() if k != "factory"}
             try:
                 registry.create(st.factory, name=st.name, **cfg).check_files()
@@ -474,37 +471,3 @@ def _init_worker(cfg: dict[str, Any], factories: dict[str, str] | None = None) -
         _WORKER_PIPELINE = Pipeline.from_config(cfg)
     except Exception as e:  # noqa: BLE001 - re-raised in the parent
         _WORKER_ERROR = e
-
-
-def load(name_or_path: str | Path, overrides: list[str] | None = None) -> Pipeline:
-    """Build a pipeline from a TOML file, the name of a shipped one (``"tokenize"``), or a
-    model folder or shipped model's name (``"sentiment-ko"``): the model's own
-    preprocessing followed by its classifier."""
-    from .config import bundled_dir
-
-    if overrides is not None and (isinstance(overrides, (str, bytes, dict)) or not all(
-            isinstance(o, str) for o in overrides)):  # a string went one character at a time
-        raise TypeError(f"overrides={overrides!r}: give a list of \"KEY=VALUE\" strings, e.g. "
-                        f"kotext.load(name, [\"stages.tokenize.pos=nouns\"])")
-    model_dir = Path(name_or_path)
-    if not model_dir.exists() and len(model_dir.parts) == 1:
-        model_dir = bundled_dir("models") / model_dir  # a shipped model's name
-    if model_dir.is_dir() and (model_dir / "config.json").is_file():
-        from .stages.classify import classify_pipeline
-
-        # a model's runtime options: stages.classify.quantize=true, stages.classify.device
-        opts = {"quantize": False, "device": None}
-        got = apply_overrides({"stages": {"classify": dict(opts)}}, overrides or [])
-        extra = set(got) - {"stages"} or set(got["stages"]) - {"classify"} or \
-            set(got["stages"]["classify"]) - set(opts)
-        if extra:
-            raise ConfigError(f"{name_or_path}: a model folder takes the overrides "
-                              f"stages.classify.quantize and stages.classify.device; "
-                              f"{', '.join(sorted(extra))} is none of them (other options "
-                              f"belong in a pipeline file)")
-        return classify_pipeline(str(name_or_path), **got["stages"]["classify"])
-    path = find_pipeline(name_or_path)
-    cfg = read_toml(path)
-    if overrides:
-        cfg = apply_overrides(cfg, overrides)
-    return Pipeline.from_config(cfg, base_dir=path.parent, source=path)

@@ -100,7 +100,7 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
     default = p.default
     if default is None and isinstance(p.annotation, str):
         # an option off by default: its annotation says what it takes (ratio: float |
-        # None); a quoted "0.2" passed `validate` and then failed on every row
+        # None), checked when the stage is built
         kinds = {k.strip().split("[")[0] for k in p.annotation.split("|")} - {"None"}
         if kinds == {"int"}:
             default = 0
@@ -116,7 +116,7 @@ def _type_problem(cls: type, key: str, value: Any) -> str | None:
                                        or isinstance(value, bool)):
         return "expected a number"
     if isinstance(default, str) and not isinstance(value, str) and not (
-            key in getattr(cls, "path_params", ()) and isinstance(value, os.PathLike)):
+            key in cls.path_params and isinstance(value, os.PathLike)):
         return "expected a string"
     return None
 

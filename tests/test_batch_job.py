@@ -74,7 +74,7 @@ def test_flag_message_shows_flags(message, shown):
 @pytest.mark.parametrize("name", ["summarize", "keywords"])
 def test_task_commands_build_the_shipped_pipeline(name):
     from kotext.cli.summarize import _shipped
-    from kotext.pipeline import load
+    from kotext.loading import load
 
     shipped = load(name).to_config()
     assert _shipped(name, {}).to_config() == shipped

@@ -10,7 +10,7 @@ import pytest
 
 import kotext
 from kotext.errors import ConfigError, InputError, ModelError, UsageError
-from kotext.stages.classify import classify_pipeline
+from kotext.loading import classify_pipeline
 from kotext.training.classifier import train_classifier
 from kotext.training.data import LabeledData, map_label, parse_label_map, read_labeled
 
@@ -376,7 +376,7 @@ def test_a_model_that_needs_torch_says_so_once(model_dir, tmp_path, monkeypatch)
     shutil.copytree(model_dir, gru)
     cfg = json.loads((gru / "config.json").read_text("utf-8"))
     (gru / "config.json").write_text(json.dumps({**cfg, "method": "gru"}), "utf-8")
-    monkeypatch.setattr(clf_stage, "_absent", lambda m: m == "torch")
+    monkeypatch.setattr(clf_stage, "installed", lambda m: m != "torch")
     with pytest.raises(ModelError, match=r"gru: a gru model needs torch, which is not "
                                          r"installed: pip install torch"):
         classify_pipeline(str(gru))

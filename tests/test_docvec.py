@@ -9,7 +9,8 @@ import pytest
 from kotext import Doc, Pipeline, Token
 from kotext.embeddings import Vectors
 from kotext.errors import ConfigError
-from kotext.stages.docvec import DocVectors, docvec_pipeline
+from kotext.loading import docvec_pipeline
+from kotext.stages.docvec import DocVectors
 
 WORDS = ["배우", "연기", "영화", "지루"]
 VECS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], dtype=np.float32)

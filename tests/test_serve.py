@@ -418,7 +418,7 @@ def test_waiting_requests_share_one_pipe():
     results in its own order; one over the limit is refused and leaves nothing queued."""
     from concurrent.futures import ThreadPoolExecutor as Pool
 
-    from kotext.pipeline import load
+    from kotext.loading import load
 
     batches: list[int] = []
 

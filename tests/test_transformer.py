@@ -129,17 +129,17 @@ def test_multi_class(encoder, tmp_path):
 
 
 def test_freeze_options_parse_and_reject():
-    from kotext.transformer.train import parse_freeze
+    from kotext.classifiers.transformer import parse_freeze
 
     assert parse_freeze("embeddings") == ("embeddings", 0)
     assert parse_freeze("3") == ("layers", 3)
     assert parse_freeze("encoder") == ("encoder", 0)
-    with pytest.raises(UsageError, match="freeze="):
+    with pytest.raises(UsageError, match="freeze='everything'"):
         parse_freeze("everything")
 
 
 def test_window_spans_cover_everything():
-    from kotext.transformer.infer import window_spans
+    from kotext.classifiers.transformer import window_spans
 
     assert window_spans(0, 10, 2) == [(0, 0)]
     assert window_spans(10, 10, 2) == [(0, 10)]
@@ -179,7 +179,7 @@ def test_long_text_is_read_in_windows_not_truncated(finetuned):
 
 
 def test_texts_of_every_length(finetuned):
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     out, _ = finetuned
     nlp = classify_pipeline(str(out))
@@ -210,7 +210,7 @@ def test_quantized_model_predicts(finetuned):
 
 def test_explain_maps_subwords_onto_kiwi_morphemes(finetuned):
     from kotext.explain import explain, to_html, to_terminal
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     out, _ = finetuned
     ex = explain(classify_pipeline(str(out)), "배우 연기는 좋았는데 스토리가 지루했다")
@@ -272,7 +272,7 @@ def test_damaged_model_folder(finetuned, tmp_path):
         load_classifier(bad)
     # a damaged tokenizer file is named (each was "cannot load its tokenizer ... the folder
     # needs tokenizer.json", with tokenizer.json right there)
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     for name in ("tokenizer.json", "tokenizer_config.json"):
         shutil.rmtree(bad)
@@ -393,7 +393,7 @@ def test_one_class_and_bad_options(encoder, tmp_path):
     one = LabeledData(POS, ["positive"] * len(POS))
     with pytest.raises(InputError, match="only one label"):
         train_transformer(one, tmp_path / "x", params={"base": str(encoder)})
-    with pytest.raises(UsageError, match="lr="):
+    with pytest.raises(UsageError, match="lr=0: must be above 0"):
         train_transformer(labeled(1), tmp_path / "x", params={"base": str(encoder), "lr": 0})
     with pytest.raises(UsageError, match="unknown option"):
         train_transformer(labeled(1), tmp_path / "x", params={"base": str(encoder), "C": 3})

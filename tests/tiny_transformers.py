@@ -34,3 +34,34 @@ def labeled(n_rep: int = 2):
 
 
 FT = dict(lr=1e-2, epochs=6, batch_size=8, patience=0, warmup=0.0, max_length=32)
+
+
+def make_bart(folder: Path, texts: list[str]) -> Path:
+    """A 1-layer, d_model-16 random BART with a WordPiece vocabulary trained on ``texts``."""
+    import transformers
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tk = Tokenizer(models.WordPiece(unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    texts = list(texts) * 3
+    tk.train_from_iterator(texts, trainers.WordPieceTrainer(
+        vocab_size=300, special_tokens=["<pad>", "<s>", "</s>", "<unk>"]))
+    from tokenizers.processors import TemplateProcessing
+
+    tk.post_processor = TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 1), ("</s>", 2)])
+    tok = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tk, pad_token="<pad>", bos_token="<s>", eos_token="</s>",
+        unk_token="<unk>", model_max_length=32)
+    import torch
+
+    torch.manual_seed(0)
+    cfg = transformers.BartConfig(
+        vocab_size=len(tok), d_model=16, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
+        decoder_ffn_dim=32, max_position_embeddings=32, pad_token_id=0, bos_token_id=1,
+        eos_token_id=2, decoder_start_token_id=2, forced_eos_token_id=2)
+    model = transformers.BartForConditionalGeneration(cfg)
+    model.save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    return folder

@@ -107,7 +107,8 @@ FLAGS = {"output": "-o", "out_format": "--format", **{p: "--" + p.replace("_", "
     "lr", "warmup", "decay", "epochs", "max_steps", "max_length", "patience", "metric",
     "label_smoothing", "dropout", "freeze", "fp16", "hidden", "heads", "layers",
     "vocab_size", "mlm_probability", "plot", "gold_field", "pred_field", "doc_field",
-    "summary_field", "max_source_length", "max_target_length")}}
+    "summary_field", "max_source_length", "max_target_length", "weight_decay",
+    "max_grad_norm", "grad_accum", "C", "bits", "char_ngrams", "morph_ngrams", "threads")}}
 
 
 _PY_PARAM = re.compile(r"\b(" + "|".join(sorted(FLAGS, key=len, reverse=True)) +
@@ -289,7 +290,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
 def stage_options(cls, exclude: tuple[str, ...] = ()):
     """Click options generated from a stage's constructor (its defaults shown in --help)."""
     sig = inspect.signature(cls.__init__)
-    helps = getattr(cls, "param_help", {})
+    helps = cls.param_help
 
     def deco(f):
         params = []

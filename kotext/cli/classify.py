@@ -76,7 +76,7 @@ def classify(model: str, quantize: bool, device: str | None, **io: Any) -> None:
       echo "배우 연기가 정말 좋았다" | kotext classify - --format jsonl
       kotext classify comments.csv --model models/my-model -o labeled.parquet
     """
-    from ..stages.classify import classify_pipeline
+    from ..loading import classify_pipeline
 
     nlp = classify_pipeline(model, quantize=quantize, device=device)
     _load_models(nlp)
@@ -162,7 +162,7 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
     """
     from ..errors import InputError
     from ..evaluate import classification_report, format_report, plot_confusion
-    from ..stages.classify import classify_pipeline
+    from ..loading import classify_pipeline
 
     if plot:  # before predicting, not after
         require("matplotlib", "plot", "--plot")
@@ -248,7 +248,7 @@ def explain(text: str, model: str, top: int, html_out: str | None, color: bool |
     """
     from ..explain import explain as _explain
     from ..explain import to_html, to_terminal
-    from ..stages.classify import classify_pipeline
+    from ..loading import classify_pipeline
 
     ex = _explain(classify_pipeline(model), text)
     use_color = _use_color(color)

@@ -354,7 +354,8 @@ def similar_docs(input, text_column, encoding, input_format, limit, query, model
 
     import numpy as np
 
-    from ..stages.docvec import common_components, docvec_pipeline, remove_components
+    from ..loading import docvec_pipeline
+    from ..stages.docvec import common_components, remove_components
 
     if not query.strip():
         raise UsageError("--query is empty: give the text to search for, e.g. -q \"배우 연기\"")

@@ -91,7 +91,7 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
       kotext run tokenize reviews.tsv --set stages.tokenize.pos=nouns --set stages.clean.emoji=remove
       kotext run my_pipeline.toml reviews.csv --code my_stages.py   # stages of your own
     """
-    from ..pipeline import load
+    from ..loading import load
 
     nlp = load(pipeline_file, overrides=list(overrides))
     if {"summary", "keywords"} & nlp.assigns:  # an article per file, as summarize/keywords
@@ -119,7 +119,7 @@ def validate(pipeline_file: str, overrides: tuple[str, ...]) -> None:
     Example:
       kotext validate pipelines/tokenize.toml
     """
-    from ..pipeline import load
+    from ..loading import load
 
     nlp = load(pipeline_file, overrides=list(overrides))
     click.echo(f"{nlp.source or pipeline_file}: ok")

@@ -338,7 +338,7 @@ def evaluate_summary(data, text_field, gold_field, pred_field, n, ratio, pipelin
     from ..evaluate.rouge import format_summary_report, rouge, sentence_prf
     from ..evaluate.summary_data import is_index_list as _is_index_list
     from ..evaluate.summary_data import read_summary_rows
-    from ..pipeline import load
+    from ..loading import load
 
     rows, text_field, gold_field = read_summary_rows(data, text_field, gold_field,
                                                      pred_field, encoding)

@@ -8,10 +8,13 @@ from typing import Any
 
 import click
 
+from ..classifiers import methods_of
 from ..errors import UsageError, require
 from .base import (CONTEXT, DEVICE_HELP, _log, _model_folder, _stage_progress, device_option,
                    encoding_option, main, text_column_option)
 from .classify import _labeled, label_options
+
+RNN_METHODS = methods_of("kotext.classifiers.rnn")  # gru, lstm
 
 
 @main.group(context_settings=CONTEXT)
@@ -133,7 +136,7 @@ def transformer_options(f):
 @click.option("-o", "--output", required=True, metavar="FOLDER", help="Model folder to write.",
               callback=_model_folder)
 @click.option("--method", default="linear", show_default=True,
-              type=click.Choice(["linear", "transformer", "gru", "lstm", "ensemble"]),
+              type=click.Choice(["linear", "transformer", *RNN_METHODS, "ensemble"]),
               help="linear: logistic regression over hashed character + morpheme n-grams; "
                    "transformer: fine-tune a pretrained encoder (--base); gru/lstm: a "
                    "bidirectional GRU/LSTM with attention over word vectors (--vectors); "
@@ -214,10 +217,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     params = {k: v for k, v in {"C": C, "char_ngrams": pair(char_ngrams, "--char-ngrams"),
                                 "morph_ngrams": pair(morph_ngrams, "--morph-ngrams"),
                                 "bits": bits}.items() if v is not None}
-    if params.get("char_ngrams", (1, 1))[1] == 0 == params.get("morph_ngrams", (1, 1))[1]:
-        raise UsageError("--char-ngrams 0,0 and --morph-ngrams 0,0 leave the model no "
-                         "features: keep one of them")
-    if method not in ("gru", "lstm") and (vectors or hidden or threads is not None):
+    if method not in RNN_METHODS and (vectors or hidden or threads is not None):
         raise UsageError("--vectors, --hidden and --threads apply to --method gru|lstm only")
     linear_only = [f"--{k.replace('_', '-')}" for k in params]  # C, n-grams, bits
     if linear_only and method != "linear":
@@ -226,33 +226,29 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise UsageError(f"--refit applies to --method linear; a {method} model keeps the "
                          f"weights of its best validation epoch (an ensemble's members must "
                          f"not be refit either)")
-    tp = transformer_params or {}
-    for key, low in (("lr", "above 0"), ("weight_decay", "0 or more"),
-                     ("dropout", "0 or more"), ("label_smoothing", "0 or more")):
-        v = tp.get(key)
-        if v is not None and (v <= 0 if key == "lr" else v < 0):
-            raise UsageError(f"--{key.replace('_', '-')} {v}: must be {low}")
     if (members is not None) != (method == "ensemble"):
         raise UsageError("--method ensemble and --members go together")
     if method == "ensemble":
         params["members"] = [m.strip() for m in members.split(",") if m.strip()]
-    from ..stages.classify import METHOD_NEEDS
+    from ..classifiers import METHODS
 
     # before reading and featurizing the data, not after
-    if method == "linear":
-        require("sklearn", "train", "training a linear classifier", "scikit-learn")
-    if method == "ensemble":  # its weights are fitted with scipy (which scikit-learn brings)
-        require("scipy", "train", "training an ensemble")
-    for module in METHOD_NEEDS.get(method, ((), ""))[0]:  # torch, transformers
+    for module, extra, package, what in METHODS[method].trains_with:
+        require(module, extra, what, package)
+    for module in METHODS[method].runs_with:  # torch, transformers
         require(module, "transformers", f"training a {method} classifier")
     if method == "transformer":
         params.update(transformer_params or {})
-    elif method in ("gru", "lstm"):
+    elif method in RNN_METHODS:
         params.update(_rnn_params(transformer_params or {}, vectors, hidden))
         if threads is not None:
             params["threads"] = threads
     elif transformer_params:
         raise UsageError(_not_for(sorted(transformer_params), method))
+    try:  # the method's parameters dataclass checks the values, before any data is read
+        params = METHODS[method].make_params(params)
+    except UsageError as e:
+        raise _as_option(e, {v: k for k, v in _RNN_SHARED.items()}) from None
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit)
     if (eval_text_column or eval_label_column) and not eval_file:
@@ -413,6 +409,18 @@ _RNN_SHARED = {"epochs": "epochs", "patience": "patience", "label_smoothing": "l
                "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
                "weight_decay": "weight_decay", "max_grad_norm": "clip",
                "max_length": "max_len", "freeze": "freeze", "decay": "decay"}
+
+
+def _as_option(e: UsageError, names: dict[str, str]) -> UsageError:
+    """A parameters dataclass's error, its leading ``name=value`` under the command's
+    parameter name (a gru/lstm model's ``max_len=4`` -> ``max_length=4``, which the CLI shows
+    as ``--max-length 4``); ``names`` maps a method's parameter to the command's."""
+    import re
+
+    m = re.match(r"([A-Za-z_]+)=", str(e))
+    if not m or m.group(1) not in names:
+        return e
+    return type(e)(f"{names[m.group(1)]}={str(e)[m.end():]}", param=names[m.group(1)])
 
 
 def _not_for(options: list[str], method: str) -> str:

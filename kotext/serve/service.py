@@ -234,8 +234,7 @@ class Service:
     def load(self) -> Service:
         """Build every pipeline and load its models now: a bad model or pipeline file is an
         error at start, not on the first request; Kiwi is warmed by one text."""
-        from ..pipeline import load
-        from ..stages.classify import classify_pipeline
+        from ..loading import classify_pipeline, load
 
         nlp = classify_pipeline(self.model)
         self.pipelines = {"classify": nlp, "explain": nlp}

@@ -29,19 +29,32 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class Stage:
-    """Base class of all stages.
+    """Base class of all stages: the stage contract.
 
     Subclasses set ``factory`` (the registry name, e.g. ``"kiwi.v1"``), ``requires`` and
     ``assigns`` (``Doc`` field names), store their constructor arguments as attributes of
     the same name (scikit-learn style, so ``to_config`` can rebuild them), and implement
     ``process_batch``. Expensive objects (a Kiwi, a model) are built lazily on first use,
     so a stage is cheap to construct and to rebuild in a worker process.
+
+    The optional hooks below have defaults that do nothing; a stage overrides those it
+    needs. :func:`kotext.testing.check_stage` checks a stage against this contract.
     """
 
     factory: ClassVar[str] = ""
     requires: ClassVar[frozenset[str]] = frozenset({"text"})
     assigns: ClassVar[frozenset[str]] = frozenset()
     name: str = ""
+
+    # Help text of constructor options, shown by generated CLI options (``--help``).
+    param_help: ClassVar[dict[str, str]] = {}
+    # Options that name a file or folder: a relative path in a pipeline file is resolved
+    # against the file's folder.
+    path_params: ClassVar[tuple[str, ...]] = ()
+    # A field the stage assigns only with some setting -> that setting, for the error a
+    # pipeline raises when a later stage needs the field (``{"sentences": "sentences =
+    # true"}``).
+    assigns_when: ClassVar[dict[str, str]] = {}
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -74,6 +87,11 @@ class Stage:
         """Called when a pipeline is built from a file or config (``kotext validate``):
         fail now, naming the option, when a file the stage will read is missing."""
 
+    def check_pipeline(self, before: list[Stage]) -> None:
+        """Called when a pipeline is built, with the stages before this one: fail now when
+        they cannot give this stage what it needs (a model trained behind other cleaning
+        or tokenization)."""
+
     def to_config(self) -> dict[str, Any]:
         """Exactly the constructor arguments, plus the factory name."""
         cfg: dict[str, Any] = {"factory": self.factory}
@@ -86,8 +104,8 @@ class Stage:
         return f"{type(self).__name__}({args})"
 
     def __getstate__(self) -> dict[str, Any]:
-        # Worker processes get the configuration, never the built Kiwi/model objects; and
-        # the stage's name (a copy without it named every stage "" in errors and configs)
+        # Worker processes get the configuration and the stage's name, never the built
+        # Kiwi/model objects
         return {**self.to_config(), "(name)": self.name}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -14,33 +14,27 @@ EMPTY_TEXT = "empty text: nothing to classify"
 RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
 
 
-# what a method needs beyond kotext's own install (to run and to train), with what to install
-METHOD_NEEDS = {"gru": (("torch",), "torch"), "lstm": (("torch",), "torch"),
-          "transformer": (("torch", "transformers"), "'kotext[transformers]'")}
-
-
-def _absent(module: str) -> bool:
-    return not installed(module)
-
-
 def _check_runtime(folder, cfg: dict[str, Any]) -> None:
     """A model whose method needs torch (or transformers) fails when the pipeline is built,
     once, with the install line, instead of on every row."""
+    from ..classifiers import METHODS
+
     methods = [cfg.get("method")] + [m.get("method") for m in cfg.get("members", ())
                                      if isinstance(m, dict)]
     for method in methods:
-        mods, extra = METHOD_NEEDS.get(method, ((), ""))
-        missing = [m for m in mods if _absent(m)]
+        if method not in METHODS:
+            continue
+        missing = [m for m in METHODS[method].runs_with if not installed(m)]
         if missing:
             raise ModelError(
                 f"{folder}: a {method} model needs {' and '.join(missing)}, which "
                 f"{'is' if len(missing) == 1 else 'are'} not installed: pip install "
-                f"{extra} (on a machine without a GPU, install the CPU build of "
-                f"torch first: pip install torch --index-url "
+                f"{METHODS[method].extra} (on a machine without a GPU, install the CPU build "
+                f"of torch first: pip install torch --index-url "
                 f"https://download.pytorch.org/whl/cpu)")
 
 
-_LOAD_LOCK = threading.Lock()  # one model load at a time (see Classifier.classifier)
+_LOAD_LOCK = threading.Lock()  # one model load at a time
 
 
 class Classifier(Stage):
@@ -74,14 +68,25 @@ class Classifier(Stage):
             load_classifier(self._folder)  # raises the error that says what to do
         _check_runtime(self._folder, self._config)
         given = [k for k, v in (("quantize", quantize), ("device", device)) if v]
-        if given and self._config.get("method") != "transformer":  # validate says so too
-            raise ConfigError(f"classifier option(s) {', '.join(given)} apply to transformer "
-                              f"models; {model} is a {self._config.get('method')} model")
+        if given:  # options the model's method does not take fail now (validate says so too)
+            from ..classifiers import METHODS
+
+            method = self._config.get("method")
+            takes = METHODS[method].model.runtime_options if method in METHODS else ()
+            if not set(given) <= set(takes):
+                where = [m for m, entry in METHODS.items()
+                         if set(given) <= set(entry.model.runtime_options)]
+                raise ConfigError(f"classifier option(s) {', '.join(given)} apply to "
+                                  f"{' or '.join(where) or 'no'} models; {model} is a "
+                                  f"{method} model")
         self._model = None
         feats = self._config.get("features", {})
-        needs_tokens = bool(feats.get("morph_ngrams", [0, 0])[-1]) or \
-            self._config.get("requires_tokens", False)
-        self.requires = frozenset({"text", "tokens"} if needs_tokens else {"text"})
+        if feats.get("morph_ngrams", [0, 0])[-1] or self._config.get("requires_tokens"):
+            self.requires = frozenset({"text", "tokens"})  # the model reads morphemes
+
+    @property
+    def method(self) -> str | None:
+        return self._config.get("method")
 
     @property
     def labels(self) -> list[str]:
@@ -124,8 +129,7 @@ class Classifier(Stage):
     @property
     def classifier(self):
         if self._model is None:
-            # threads making their first call at once each loaded the model (8 loads, and
-            # the memory of 8 kept): one loads it, the others wait for that one
+            # one thread loads the model, the others making their first call wait for it
             with _LOAD_LOCK:
                 if self._model is None:
                     from ..classifiers import load_classifier
@@ -135,8 +139,7 @@ class Classifier(Stage):
         return self._model
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
-        # An empty text has nothing to classify: it gets no label and says so on its row
-        # (it got the model's prior, e.g. negative 0.567, and counted as a review).
+        # An empty text has nothing to classify: it gets no label and says so on its row.
         todo = []
         for d in docs:
             if d.error is not None:
@@ -153,24 +156,3 @@ class Classifier(Stage):
             doc.label = labels[best]
             doc.scores = dict(zip(labels, p))
         return docs
-
-
-def classify_pipeline(model: str = "sentiment-ko", batch_size: int | None = None,
-                      quantize: bool = False, device: str | None = None):
-    """The pipeline a model was trained behind, ending in its classifier stage."""
-    from .. import registry
-    from ..pipeline import BATCH_SIZE, Pipeline
-
-    clf = Classifier(model, quantize=quantize, device=device)
-    clf.name = "classify"
-    stages = []
-    for cfg in clf.preprocess:
-        cfg = dict(cfg)
-        factory = cfg.pop("factory")
-        stages.append(registry.create(factory, name=factory.split(".")[0].replace(
-            "kiwi", "tokenize"), **cfg))
-    if batch_size is None:
-        # a transformer sorts each batch's texts by length before padding: a larger pool
-        # pads less; the other models gain from small batches (see pipeline.BATCH_SIZE)
-        batch_size = 1000 if clf._config.get("method") == "transformer" else BATCH_SIZE
-    return Pipeline([*stages, clf], batch_size=batch_size)

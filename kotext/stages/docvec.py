@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class DocVectors(Stage):
     def model(self):
         """The loaded :class:`kotext.embeddings.Vectors` (loaded on first use)."""
         if self._vec is None:
-            from ..embeddings import Vectors
+            from ..embeddings.vectors import Vectors
 
             self.set_vectors(Vectors.load(self.vectors, self.format))
         return self._vec
@@ -144,7 +144,7 @@ class DocVectors(Stage):
         return acc.astype(np.float32)
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
-        from ..embeddings import doc_keys
+        from ..embeddings.keys import doc_keys
 
         tokens = self.model.tokens
         for doc in docs:
@@ -175,21 +175,3 @@ def remove_components(vectors: np.ndarray, components: np.ndarray) -> np.ndarray
     v = v - (v @ components.T) @ components
     norm = np.linalg.norm(v, axis=-1, keepdims=True)
     return np.where(norm > 1e-6, v / np.maximum(norm, 1e-6), 0.0).astype(np.float32)
-
-
-def docvec_pipeline(vectors: str, batch_size: int = 1000, loaded: Any = None,
-                    **options: Any):
-    """Cleaning + tokenization as the vectors were trained (kotext vectors record it;
-    the defaults otherwise), then a ``docvec.v1`` stage. ``loaded``: the Vectors of
-    ``vectors`` when the caller has read them already."""
-    from .. import registry
-    from ..embeddings import pipeline_from_config
-    from ..pipeline import Pipeline
-    from ..training.classifier import preprocess_pipeline
-
-    stage = registry.create("docvec.v1", name="docvec", vectors=vectors, **options)
-    if loaded is not None:
-        stage.set_vectors(loaded)
-    pre_cfg = stage.model.config.get("preprocess")
-    pre = pipeline_from_config(pre_cfg) if pre_cfg else preprocess_pipeline()
-    return Pipeline([*pre.stages, stage], batch_size=batch_size)

@@ -87,7 +87,7 @@ class TextRankSummarizer(Stage):
 
     factory = "textrank.v1"
     requires = frozenset({"sentences", "tokens"})
-    assigns = frozenset({"summary", "summary_indices"})
+    assigns = frozenset({"summary", "summary_indices", "summary_scores"})
     param_help: ClassVar[dict[str, str]] = {
         "n": "Sentences in the summary.",
         "ratio": "Share of the sentences instead of -n, e.g. 0.2.",
@@ -302,7 +302,7 @@ def load_seq2seq(model: str, device: str | None = None):
     if not getattr(mdl.config, "is_encoder_decoder", False):
         raise ModelError(f"{model}: {type(mdl).__name__} is not an encoder-decoder (seq2seq) "
                          "model; use a summarization model such as BART or T5")
-    from ..transformer.infer import pick_device
+    from ..transformer.hub import pick_device
 
     mdl.to(pick_device(device))  # None: a GPU when there is one, as for classifiers
     mdl.eval()

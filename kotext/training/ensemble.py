@@ -16,9 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ..classifiers import METHODS, load_classifier
+from ..classifiers.ensemble import MEMBER_METHODS, Params
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter, read_config, resolve_model
+from ..preprocess import pipeline_from_config, training_pipeline
 from .card import command_line
 from .data import LabeledData, stratified_split
 
@@ -55,25 +58,22 @@ def fit_weights(log_probs: list[np.ndarray], y: np.ndarray) -> tuple[np.ndarray,
     return res.x[:n_m], np.concatenate([[0.0], res.x[n_m:]])
 
 
-def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
+def train_ensemble(data: LabeledData, output: str | Path, *,
+                   params: Params | dict[str, Any] | None = None,
                    eval_data: LabeledData | None = None, val_fraction: float = 0.1,
                    seed: int = 0, name: str | None = None, description: str = "",
                    data_description: str = "", licence: str | None = None,
                    command: str | None = None,
                    log: Callable[[str], None] = lambda s: None, **_: Any) -> dict[str, Any]:
-    from ..classifiers import load_classifier
-    from .classifier import preprocess_pipeline
-
-    if len(members) < 2:
-        raise UsageError("`method` ensemble needs `members` with two or more model folders")
+    members = METHODS["ensemble"].make_params(params).members
     folders = [resolve_model(m) for m in members]
     cfgs = [read_config(f) for f in folders]
     labels = [str(x) for x in cfgs[0].get("labels", [])]
     counts = data.counts()  # what each member must have been trained on
     for f, c in zip(folders, cfgs):
-        if c.get("method") not in ("linear", "gru", "lstm"):
-            # a transformer reads raw text, the others cleaned text and Kiwi morphemes; a
-            # transformer ensemble was written, and then no command could load it
+        if c.get("method") not in MEMBER_METHODS:
+            # members share one preprocessing (cleaned text and Kiwi morphemes), which a
+            # transformer (raw text) does not read
             what = f"a {c['method']} model" if c.get("method") else \
                 "not a kotext classifier (a transformers folder?)"
             raise UsageError(f"{f} is {what}: ensemble members are linear, gru or lstm "
@@ -106,8 +106,7 @@ def train_ensemble(data: LabeledData, output: str | Path, *, members: list[str],
     if not len(va):
         raise UsageError("val_fraction=0 leaves no rows to fit the ensemble's weights on")
     pre_cfg = cfgs[0].get("preprocess", [])
-    opts = [{k: v for k, v in st.items() if k not in ("factory", "sentences")} for st in pre_cfg]
-    pre = preprocess_pipeline(*opts) if len(opts) == 2 else preprocess_pipeline()
+    pre = pipeline_from_config(pre_cfg) if pre_cfg else training_pipeline()
     models = [load_classifier(f) for f in folders]
 
     def log_probs(texts: list[str]) -> list[np.ndarray]:

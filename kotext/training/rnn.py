@@ -16,39 +16,17 @@ from typing import Any
 
 import numpy as np
 
+from ..classifiers import METHODS, methods_of
+from ..classifiers.rnn import PAD, UNK
 from ..errors import InputError, UsageError
 from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter
+from ..preprocess import pipeline_from_config, recorded, training_pipeline
 from .card import command_line
 from .data import LabeledData, stratified_split
 
-DEFAULTS: dict[str, Any] = {
-    "vectors": None,        # a kotext vectors folder or a word2vec/fastText file
-    "freeze": False,        # keep the pretrained embeddings fixed
-    "emb_dim": 100,         # without vectors
-    "hidden": 128,
-    "att_dim": 64,
-    "layers": 1,
-    "dropout": 0.3,
-    "max_len": 64,
-    "batch_size": 128,     # 128 beat 256 on NSMC (GRU 0.8813 vs 0.8782, form/TAG vectors)
-    "epochs": 5,
-    "patience": 2,          # epochs without a better validation accuracy (0: off)
-    "lr": 2e-3,
-    "decay": "linear",      # learning rate decays linearly to 0 over the epochs; "constant"
-    "weight_decay": 0.0,
-    "label_smoothing": 0.05,
-    "clip": 1.0,
-    "max_vocab": 60_000,
-    "min_freq": 2,
-    "tokens": "form",       # without vectors (otherwise the vectors' own)
-    "threads": 1,           # torch CPU threads (0: torch's default); one is fastest for
-                            # this small network on a busy 2-core machine
-}
-
-
 def _keys(texts, pre, tokens: str, progress) -> list[list[str]]:
-    from ..embeddings import doc_keys
+    from ..embeddings.keys import doc_keys
 
     out = []
     for doc in pre.pipe(texts, batch_size=2000, on_error="record"):
@@ -61,8 +39,6 @@ def _build_vocab(train_keys: list[list[str]], vec, max_vocab: int, min_freq: int
     """PAD, UNK, the training tokens seen ``min_freq`` times (most frequent first), then the
     pretrained vectors' most frequent words (they help on words unseen in training), up to
     ``max_vocab`` rows."""
-    from ..classifiers_rnn import PAD, UNK
-
     counts = Counter(k for ks in train_keys for k in ks)
     vocab = [PAD, UNK]
     seen = set(vocab)
@@ -131,28 +107,13 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
               return_net: bool = False, **_: Any):
     """Train and write a ``gru``/``lstm`` model folder; returns its config (with
     ``return_net``: config, the trained torch module and its vocabulary)."""
-    from ..classifiers_rnn import CELLS
-    from .classifier import _no_progress, preprocess_config, preprocess_pipeline
+    from .classifier import _no_progress
 
     progress = progress or _no_progress
-    if method not in CELLS:
-        raise UsageError(f"method={method!r}: the neural classifier is gru or lstm")
-    params = dict(params or {})
-    unknown = sorted(set(params) - set(DEFAULTS))
-    if unknown:
-        raise UsageError(f"options {', '.join(unknown)} do not apply to method={method} "
-                         f"(its options: {', '.join(DEFAULTS)})")
-    p = {**DEFAULTS, **{k: v for k, v in params.items() if v is not None}}
-    for key, lo in (("epochs", 1), ("hidden", 1), ("max_len", 1), ("batch_size", 1),
-                    ("emb_dim", 1), ("patience", 0)):
-        if int(p[key]) < lo:
-            raise UsageError(f"--{key.replace('_', '-')} must be >= {lo}")
-    if not 0 <= float(p["label_smoothing"]) < 1:
-        raise UsageError("`label_smoothing` must be in [0, 1)")
-    if not 0 <= float(p["dropout"]) < 1:
-        raise UsageError("`dropout` must be in [0, 1)")
-    if p["decay"] not in ("linear", "constant"):
-        raise UsageError(f"decay={p['decay']!r}: `method` gru|lstm has linear or constant")
+    cells = methods_of("kotext.classifiers.rnn")
+    if method not in cells:
+        raise UsageError(f"method={method!r}: the neural classifier is {' or '.join(cells)}")
+    p = METHODS[method].make_params(params).as_dict()
     if not 0 <= val_fraction < 0.9:
         raise UsageError("`val_fraction` must be in [0, 0.9)")
     counts = data.counts()
@@ -161,31 +122,26 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
         raise InputError(
             f"the training data has only one label ({labels[0]!r}, {counts[labels[0]]} rows); "
             f"a classifier needs at least two. Check `label_column` and `label_map`.")
-    if p["freeze"] and not p["vectors"]:
-        raise UsageError("`freeze` needs `vectors` (frozen random embeddings learn nothing)")
-
     import torch
 
     vec = None
     if p["vectors"]:
-        from ..embeddings import Vectors
+        from ..embeddings.vectors import Vectors
 
         vec = Vectors.load(p["vectors"])
         tokens = vec.tokens
         if clean is None and tokenize is None and vec.config.get("preprocess"):
-            from ..embeddings import pipeline_from_config
-
             pre = pipeline_from_config(vec.config["preprocess"])
             for st in pre.stages:
                 if st.factory == "kiwi.v1":
                     st.sentences = False
         else:
-            pre = preprocess_pipeline(clean, tokenize)
+            pre = training_pipeline(clean, tokenize)
         log(f"vectors: {vec!r} from {p['vectors']} ({tokens} tokens)")
     else:
         tokens = p["tokens"]
-        pre = preprocess_pipeline(clean, tokenize)
-    pre_cfg = preprocess_config(pre)
+        pre = training_pipeline(clean, tokenize)
+    pre_cfg = recorded(pre)
 
     t0 = time.perf_counter()
     with progress("preprocess", len(data.texts) + (len(eval_data.texts) if eval_data else 0)) as bar:
@@ -212,7 +168,7 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
                   return_net, **_):
     import torch
 
-    from ..classifiers_rnn import build_net, encode_ids, pad_batch, predict_ids
+    from ..classifiers.rnn import build_net, encode_ids, pad_batch, predict_ids
 
     vocab = _build_vocab([keys[i] for i in tr], vec, int(p["max_vocab"]), int(p["min_freq"]))
     emb, found = _init_embeddings(vocab, vec, int(p["emb_dim"]), rng)
@@ -311,9 +267,8 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
 
     out = Path(output)
     name = name or out.name
-    train_info = {k: p[k] for k in DEFAULTS if k not in ("vectors",)}
-    # what the network really has: with vectors, their size and token format (the card
-    # said emb_dim=100, tokens=form, the defaults, for 32-dimensional form/tag vectors)
+    train_info = {k: v for k, v in p.items() if k != "vectors"}
+    # what the network really has: with vectors, their size and token format
     train_info.update(emb_dim=int(emb.shape[1]), tokens=tokens)
     train_info.update({"seed": seed, "val_fraction": val_fraction, "class_weight": class_weight,
                        "rows": len(y), "counts": dict(counts), "best_epoch": best_epoch,
@@ -353,7 +308,7 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
             data=data_description or "The labeled file given to `kotext train classifier`.",
             counts=dict(counts), validation=val_rep,
             extra_eval={"Evaluation file": eval_rep} if eval_rep else None,
-            command=cmd, params={**{k: train_info[k] for k in DEFAULTS if k in train_info},
+            command=cmd, params={**{k: train_info[k] for k in p if k in train_info},
                                  "seed": seed, "best_epoch": best_epoch},
             size_mb=size, **({"licence": licence} if licence else {}),
             limits="Trained on one domain; expect lower accuracy on text unlike the training "

@@ -5,7 +5,7 @@ is cheap. Modules:
 
 - :mod:`.hub`: a base model by local folder or hub name; tokenizers (KoBERT's SentencePiece
   model included) with character offsets.
-- :mod:`.infer`: :class:`TransformerClassifier`, the ``"transformer"`` method behind the
+- :mod:`kotext.classifiers.transformer`: :class:`TransformerClassifier`, the ``"transformer"`` method behind the
   ``classifier.v1`` stage (length-sorted batches, sliding windows, int8 quantization,
   gradient x input attributions).
 - :mod:`.train`: ``kotext train classifier --method transformer``.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 
 # what a fine-tune needs from a hub repository (weights in safetensors first)
 HUB_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors"]
@@ -256,3 +256,23 @@ def quiet_transformers():
                 tlog.enable_progress_bar()
 
     return _cm()
+
+
+def pick_device(device: str | None):
+    import torch
+
+    if device in (None, "", "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as e:
+        raise UsageError(f"device={device!r}: {e}; use cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UsageError(f"device={device}: no CUDA GPU is available here; use device='cpu'")
+    mps = getattr(torch.backends, "mps", None)
+    if dev.type == "mps" and not (mps is not None and mps.is_available()):
+        raise UsageError(f"device={device}: no Apple GPU (MPS) is available here; use "
+                         f"device='cpu'")
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise UsageError(f"device={device}: use cpu, cuda, cuda:N or mps")
+    return dev

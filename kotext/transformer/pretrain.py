@@ -24,7 +24,7 @@ from ..errors import InputError, ModelError, UsageError
 from ..modelio import FORMAT_VERSION, ModelWriter
 from ..training.card import command_line
 from .hub import quiet_transformers
-from .train import options_from
+from ..classifiers import params_from
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -53,7 +53,7 @@ class PretrainArgs:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> PretrainArgs:
-        a = options_from(cls, params, "pretrain")
+        a = params_from(cls, params, "pretrain")
         if a.vocab_size < len(SPECIAL_TOKENS) + 10:
             raise UsageError(f"vocab_size={a.vocab_size}: too small (e.g. 8000-32000)")
         if a.hidden % a.heads:
@@ -169,7 +169,7 @@ def pretrain(texts: list[str], output: str | Path, *, params: dict[str, Any] | N
     import torch
     from transformers import BertForMaskedLM
 
-    from .infer import pick_device
+    from .hub import pick_device
     from .train import _no_progress, lr_lambda, set_seed
 
     progress = progress or _no_progress

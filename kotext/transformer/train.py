@@ -20,7 +20,6 @@ import math
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,98 +29,13 @@ from ..errors import InputError, ModelError, UsageError
 from ..modelio import FORMAT_VERSION, ModelWriter
 from ..training.card import command_line
 from .hub import load_tokenizer, quiet_transformers, resolve_base, special_layout
-from .infer import pad as _pad
+from ..classifiers import METHODS, probabilities
+from ..classifiers.transformer import pad as _pad
+from ..classifiers.transformer import parse_freeze
 from ..training.classifier import _no_progress
+from .hub import pick_device
 
 KOTEXT_JSON = "kotext.json"
-
-
-def options_from(cls, params: dict[str, Any], what: str):
-    """An options dataclass from ``params`` (``None`` values keep the defaults); an unknown
-    option is a UsageError that lists the known ones."""
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(params) - names)
-    if unknown:
-        raise UsageError(f"{what}: unknown option(s) {', '.join(unknown)}; "
-                         f"options are: {', '.join(sorted(names))}")
-    return cls(**{k: v for k, v in params.items() if v is not None})
-
-
-@dataclass
-class TransformerArgs:
-    """Every training control; the CLI flags and a training TOML map onto these names."""
-
-    base: str = "klue/bert-base"
-    lr: float = 3e-5
-    warmup: float = 0.1          # share of the optimizer steps (< 1) or a number of steps
-    decay: str = "linear"        # linear | cosine | constant
-    batch_size: int = 32
-    grad_accum: int = 1
-    epochs: int = 3
-    patience: int = 2            # epochs without improvement before stopping; 0 = off
-    metric: str = "macro_f1"     # validation metric for early stopping: macro_f1 | accuracy
-    max_length: int = 128
-    freeze: str | None = None    # embeddings | N (embeddings + first N layers) | encoder
-    label_smoothing: float = 0.0
-    dropout: float | None = None
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
-    sampler: str | None = None   # weighted: balance classes by sampling
-    fp16: bool = False
-    device: str | None = None
-    resume: bool = False
-    max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
-    eval_batch_size: int = 64
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> TransformerArgs:
-        args = options_from(cls, params, "method='transformer'")
-        args.check()
-        return args
-
-    def check(self) -> None:
-        def bad(msg: str):
-            raise UsageError(msg)
-
-        if not self.lr > 0:
-            bad(f"lr={self.lr}: must be > 0 (e.g. 3e-5)")
-        if self.warmup < 0:
-            bad(f"warmup={self.warmup}: a share of the steps (0.1) or a number of steps")
-        if self.decay not in ("linear", "cosine", "constant"):
-            bad(f"decay={self.decay!r}: linear, cosine or constant")
-        for name in ("batch_size", "grad_accum", "epochs", "max_length", "eval_batch_size"):
-            if int(getattr(self, name)) < 1:
-                bad(f"--{name.replace('_', '-')} must be >= 1")
-        if self.max_length < 8:
-            bad(f"max_length={self.max_length}: too short; use 64-512")
-        if self.patience < 0:
-            bad("`patience` must be >= 0 (0 turns early stopping off)")
-        if self.metric not in ("macro_f1", "accuracy"):
-            bad(f"metric={self.metric!r}: macro_f1 or accuracy")
-        if not 0 <= self.label_smoothing < 1:
-            bad(f"label_smoothing={self.label_smoothing}: in [0, 1), e.g. 0.1")
-        if self.dropout is not None and not 0 <= self.dropout < 1:
-            bad(f"dropout={self.dropout}: in [0, 1), e.g. 0.1")
-        if self.sampler not in (None, "weighted"):
-            bad(f"sampler={self.sampler!r}: weighted (or leave it out)")
-        parse_freeze(self.freeze)
-
-
-def parse_freeze(spec: str | int | None) -> tuple[str, int]:
-    """``None`` -> ("none", 0); ``embeddings``; ``N`` or ``layers:N`` -> embeddings and the
-    first N layers; ``encoder`` (or ``all``) -> everything but the classification head."""
-    if spec in (None, "", "none"):
-        return "none", 0
-    s = str(spec).strip().lower()
-    if s == "embeddings":
-        return "embeddings", 0
-    if s in ("encoder", "all", "all-but-head", "body"):
-        return "encoder", 0
-    s = s.removeprefix("layers:")
-    if s.isdigit():
-        return "layers", int(s)
-    raise UsageError(f"freeze={spec!r}: embeddings, a number N (embeddings + the first N "
-                     f"layers), or encoder (everything but the classification head)")
 
 
 def _layers(model):
@@ -287,9 +201,9 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
 
     from ..evaluate.classification import classification_report
     from ..training.data import stratified_split
-    from .infer import model_limit, pick_device, softmax, windowed_logits
+    from ..classifiers.transformer import model_limit, windowed_logits
 
-    args = TransformerArgs.from_params(dict(params or {}))
+    args = METHODS["transformer"].make_params(params)
     counts = data.counts()
     labels = sorted(counts)
     if len(labels) < 2:
@@ -432,7 +346,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                             suffix=suffix, pad_id=pad_id, batch_size=args.eval_batch_size,
                             device=device, amp=amp)
         gold = y_all[va_idx]
-        p = softmax(z)
+        p = probabilities(z)
         vloss = float(-np.mean(np.log(np.maximum(p[np.arange(len(gold)), gold], 1e-12))))
         rep = classification_report([labels[i] for i in gold],
                                     [labels[i] for i in z.argmax(axis=1)], labels)

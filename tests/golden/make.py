@@ -3,8 +3,10 @@ each writes, byte for byte, on small data this script makes (no ../shared).
 
     python tests/golden/make.py           # rewrite tests/golden/*.out
     python tests/golden/make.py --check   # compare; exit 1 and name the cases that differ
+    python tests/golden/make.py --dir D   # write (or --check against) D/*.out instead
 
-tests/test_golden.py runs the check. Run times ("0.1 s (25 docs/s)") and the temporary
+tests/test_golden.py runs the check; benchmarks/golden_outputs.sh compares two trees with it
+(the kotext that runs is the one Python imports: PYTHONPATH=TREE). Run times ("0.1 s (25 docs/s)") and the temporary
 folder are the only things replaced before comparing.
 """
 
@@ -114,6 +116,9 @@ CASES: list[tuple[str, list[str], dict]] = [
                            "--set", "stages.tokenize.colour=red"], {}),
     ("error_no_model", ["classify", "reviews.csv", "--text-column", "document", "-m",
                         "no_such_model"], {}),
+    ("error_bad_lr", ["train", "classifier", "--method", "gru", "--train", "reviews.csv",
+                      "--text-column", "document", "--label-column", "label", "--lr", "-1",
+                      "-o", "gru_model"], {}),
 ]
 
 _TIMES = re.compile(r"\d+\.\d s \([\d,]+ docs/s\)")
@@ -145,6 +150,12 @@ def invoke(args: list[str], stdin: str | None = None) -> tuple[int, bytes, bytes
     return r.exit_code, r.stdout_bytes, r.stderr_bytes
 
 
+def _kotext_tree() -> Path:
+    import kotext
+
+    return Path(kotext.__file__).resolve().parent.parent
+
+
 def record(name: str, args: list[str], extra: dict, d: Path) -> bytes:
     code, out, err = invoke(args, extra.get("<<"))
     parts = [f"$ kotext {' '.join(args)}\n".encode(), f"exit {code}\n".encode(),
@@ -153,7 +164,9 @@ def record(name: str, args: list[str], extra: dict, d: Path) -> bytes:
         p = d / f
         parts += [f"--- file {f}\n".encode(), p.read_bytes() if p.exists() else b"(none)\n"]
     text = b"".join(parts)
-    text = text.replace(str(d).encode(), b"<tmp>").replace(str(REPO).encode(), b"<repo>")
+    text = text.replace(str(d).encode(), b"<tmp>")
+    for tree in {str(REPO), str(_kotext_tree())}:  # this script's and the running kotext's
+        text = text.replace(tree.encode(), b"<repo>")
     return _TIMES.sub("<time>", text.decode("utf-8", "backslashreplace")).encode()
 
 
@@ -174,28 +187,32 @@ def outputs() -> dict[str, bytes]:
             os.chdir(cwd)
 
 
-def check() -> list[str]:
+def check(folder: Path = HERE) -> list[str]:
     """The names of the cases whose output differs from the stored one."""
     bad = []
     for name, got in outputs().items():
-        p = HERE / f"{name}.out"
+        p = folder / f"{name}.out"
         if not p.exists() or p.read_bytes() != got:
             bad.append(name)
     return bad
 
 
-def main() -> int:
-    if "--check" in sys.argv[1:]:
-        bad = check()
+def main(argv: list[str]) -> int:
+    folder = HERE
+    if "--dir" in argv:
+        folder = Path(argv[argv.index("--dir") + 1]).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+    if "--check" in argv:
+        bad = check(folder)
         for name in bad:
             print(f"differs: {name}", file=sys.stderr)
         return int(bool(bad))
-    for p in HERE.glob("*.out"):
+    for p in folder.glob("*.out"):
         p.unlink()
     for name, got in outputs().items():
-        (HERE / f"{name}.out").write_bytes(got)
+        (folder / f"{name}.out").write_bytes(got)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

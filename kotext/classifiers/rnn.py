@@ -14,16 +14,71 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .doc import Doc
-from .errors import ModelError
+from ..doc import Doc
+from ..errors import ModelError, UsageError
+from ..modelio import load_arrays, require_files
+from . import params_from
 
 PAD, UNK = "<pad>", "<unk>"
-CELLS = ("gru", "lstm")
+
+
+@dataclass
+class Params:
+    """Training parameters of a gru/lstm model."""
+
+    vectors: str | None = None  # a kotext vectors folder or a word2vec/fastText file
+    freeze: bool = False        # keep the pretrained embeddings fixed
+    emb_dim: int = 100          # without vectors
+    hidden: int = 128
+    att_dim: int = 64
+    layers: int = 1
+    dropout: float = 0.3
+    max_len: int = 64
+    batch_size: int = 128       # 128 beat 256 on NSMC (GRU 0.8813 vs 0.8782, form/TAG vectors)
+    epochs: int = 5
+    patience: int = 2           # epochs without a better validation accuracy (0: off)
+    lr: float = 2e-3
+    decay: str = "linear"       # linear decay to 0 over the epochs, or constant
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.05
+    clip: float = 1.0
+    max_vocab: int = 60_000
+    min_freq: int = 2
+    tokens: str = "form"        # without vectors (otherwise the vectors' own)
+    threads: int = 1            # torch CPU threads (0: torch's default); one is fastest for
+                                # this small network on a busy 2-core machine
+
+    def __post_init__(self) -> None:
+        for key, lo in (("epochs", 1), ("hidden", 1), ("max_len", 1), ("batch_size", 1),
+                        ("emb_dim", 1), ("patience", 0)):
+            if int(getattr(self, key)) < lo:
+                raise UsageError(f"{key}={getattr(self, key)}: must be >= {lo}")
+        if not float(self.lr) > 0:
+            raise UsageError(f"lr={self.lr}: must be above 0 (e.g. 2e-3)")
+        if float(self.weight_decay) < 0:
+            raise UsageError(f"weight_decay={self.weight_decay}: must be 0 or more")
+        if not 0 <= float(self.label_smoothing) < 1:
+            raise UsageError(f"label_smoothing={self.label_smoothing}: must be in [0, 1)")
+        if not 0 <= float(self.dropout) < 1:
+            raise UsageError(f"dropout={self.dropout}: must be in [0, 1)")
+        if self.decay not in ("linear", "constant"):
+            raise UsageError(f"decay={self.decay!r}: a gru/lstm model has linear or constant")
+        if self.freeze and not self.vectors:
+            raise UsageError("freeze=True needs vectors=... (frozen random embeddings learn "
+                             "nothing)")
+
+    @classmethod
+    def from_dict(cls, params: dict[str, Any] | None, method: str = "gru") -> Params:
+        return params_from(cls, params, f"method {method!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def build_net(vocab_size: int, emb_dim: int, hidden: int, n_labels: int, cell: str = "gru",
@@ -37,7 +92,7 @@ def build_net(vocab_size: int, emb_dim: int, hidden: int, n_labels: int, cell: s
         def __init__(self) -> None:
             super().__init__()
             self.embedding = nn.Embedding(vocab_size, emb_dim, padding_idx=0)
-            rnn = nn.GRU if cell == "gru" else nn.LSTM
+            rnn = {"gru": nn.GRU, "lstm": nn.LSTM}[cell]
             self.rnn = rnn(emb_dim, hidden, num_layers=layers, batch_first=True,
                            bidirectional=True, dropout=dropout if layers > 1 else 0.0)
             self.emb_drop = nn.Dropout(dropout)
@@ -105,13 +160,13 @@ def predict_ids(net, seqs: Sequence[np.ndarray], batch_size: int = 512) -> np.nd
 
 class RNNClassifier:
     """Loads a ``gru``/``lstm`` model folder; ``predict_proba`` and ``attributions`` like
-    :class:`kotext.classifiers.LinearClassifier`."""
+    :class:`kotext.classifiers.linear.LinearClassifier`."""
 
     files = ["config.json", "vocab.json", "weights.safetensors"]
+    required_keys = ("labels", "features")
+    runtime_options: tuple[str, ...] = ()
 
     def __init__(self, folder: Path, cfg: dict[str, Any]):
-        from .modelio import load_arrays, require_files
-
         require_files(folder, self.files)
         self.folder = folder
         self.config = cfg
@@ -157,7 +212,7 @@ class RNNClassifier:
         return True
 
     def _ids(self, doc: Doc) -> np.ndarray:
-        from .embeddings import doc_keys
+        from ..embeddings.keys import doc_keys
 
         return encode_ids(doc_keys(doc, self.tokens), self.index, self.max_len)
 
@@ -188,3 +243,6 @@ class RNNClassifier:
         spans, contrib = self._contrib(doc)
         probs = self.predict_proba([doc])[0]
         return [(a, b, contrib[i].astype(np.float32)) for i, (a, b) in enumerate(spans)], probs
+
+
+Model = RNNClassifier

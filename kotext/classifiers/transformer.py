@@ -8,6 +8,7 @@ whose logits are averaged (weighted by their length), never silently truncated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ import numpy as np
 
 from ..doc import Doc
 from ..errors import ModelError, UsageError
-from .hub import load_tokenizer, quiet_transformers, special_layout
+from ..transformer.hub import load_tokenizer, pick_device, quiet_transformers, special_layout
+from . import params_from, probabilities
 
 ROBERTA_LIKE = ("roberta", "xlm-roberta", "camembert", "longformer")
 
@@ -58,26 +60,6 @@ def model_limit(config) -> int:
     if getattr(config, "model_type", "") in ROBERTA_LIKE:
         mpe -= 2  # positions start after the padding index
     return mpe
-
-
-def pick_device(device: str | None):
-    import torch
-
-    if device in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError as e:
-        raise UsageError(f"device={device!r}: {e}; use cpu, cuda or cuda:N") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise UsageError(f"device={device}: no CUDA GPU is available here; use device='cpu'")
-    mps = getattr(torch.backends, "mps", None)
-    if dev.type == "mps" and not (mps is not None and mps.is_available()):
-        raise UsageError(f"device={device}: no Apple GPU (MPS) is available here; use "
-                         f"device='cpu'")
-    if dev.type not in ("cpu", "cuda", "mps"):
-        raise UsageError(f"device={device}: use cpu, cuda, cuda:N or mps")
-    return dev
 
 
 def load_sequence_classifier(folder: Path, num_labels: int | None = None):
@@ -144,10 +126,81 @@ def windowed_logits(model, tokenizer, texts: list[str], *, body: int, overlap: i
     return acc / np.maximum(wsum, 1)[:, None]
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+@dataclass
+class Params:
+    """Every training control; the CLI flags and a training TOML map onto these names."""
+
+    base: str = "klue/bert-base"
+    lr: float = 3e-5
+    warmup: float = 0.1          # share of the optimizer steps (< 1) or a number of steps
+    decay: str = "linear"        # linear | cosine | constant
+    batch_size: int = 32
+    grad_accum: int = 1
+    epochs: int = 3
+    patience: int = 2            # epochs without improvement before stopping; 0 = off
+    metric: str = "macro_f1"     # validation metric for early stopping: macro_f1 | accuracy
+    max_length: int = 128
+    freeze: str | None = None    # embeddings | N (embeddings + first N layers) | encoder
+    label_smoothing: float = 0.0
+    dropout: float | None = None
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    sampler: str | None = None   # weighted: balance classes by sampling
+    fp16: bool = False
+    device: str | None = None
+    resume: bool = False
+    max_steps: int | None = None  # stop after this many optimizer steps (smoke runs)
+    eval_batch_size: int = 64
+
+    @classmethod
+    def from_dict(cls, params: dict[str, Any] | None, method: str = "transformer") -> Params:
+        return params_from(cls, params, f"method {method!r}")
+
+    def __post_init__(self) -> None:
+        def bad(msg: str):
+            raise UsageError(msg)
+
+        if not self.lr > 0:
+            bad(f"lr={self.lr}: must be above 0 (e.g. 3e-5)")
+        if self.warmup < 0:
+            bad(f"warmup={self.warmup}: a share of the steps (0.1) or a number of steps")
+        if self.decay not in ("linear", "cosine", "constant"):
+            bad(f"decay={self.decay!r}: linear, cosine or constant")
+        for name in ("batch_size", "grad_accum", "epochs", "max_length", "eval_batch_size"):
+            if int(getattr(self, name)) < 1:
+                bad(f"{name}={getattr(self, name)}: must be >= 1")
+        if self.max_length < 8:
+            bad(f"max_length={self.max_length}: too short; use 64-512")
+        if self.patience < 0:
+            bad(f"patience={self.patience}: must be >= 0 (0 turns early stopping off)")
+        if self.metric not in ("macro_f1", "accuracy"):
+            bad(f"metric={self.metric!r}: macro_f1 or accuracy")
+        if not 0 <= self.label_smoothing < 1:
+            bad(f"label_smoothing={self.label_smoothing}: in [0, 1), e.g. 0.1")
+        if self.dropout is not None and not 0 <= self.dropout < 1:
+            bad(f"dropout={self.dropout}: in [0, 1), e.g. 0.1")
+        if self.weight_decay < 0:
+            bad(f"weight_decay={self.weight_decay}: must be 0 or more")
+        if self.sampler not in (None, "weighted"):
+            bad(f"sampler={self.sampler!r}: weighted (or leave it out)")
+        parse_freeze(self.freeze)
+
+
+def parse_freeze(spec: str | int | None) -> tuple[str, int]:
+    """``None`` -> ("none", 0); ``embeddings``; ``N`` or ``layers:N`` -> embeddings and the
+    first N layers; ``encoder`` (or ``all``) -> everything but the classification head."""
+    if spec in (None, "", "none"):
+        return "none", 0
+    s = str(spec).strip().lower()
+    if s == "embeddings":
+        return "embeddings", 0
+    if s in ("encoder", "all", "all-but-head", "body"):
+        return "encoder", 0
+    s = s.removeprefix("layers:")
+    if s.isdigit():
+        return "layers", int(s)
+    raise UsageError(f"freeze={spec!r}: embeddings, a number N (embeddings + the first N "
+                     f"layers), or encoder (everything but the classification head)")
 
 
 class TransformerClassifier:
@@ -218,7 +271,7 @@ class TransformerClassifier:
     def predict_proba(self, docs: list[Doc]) -> np.ndarray:
         if not docs:
             return np.zeros((0, len(self.labels)))
-        return softmax(self.logits([d.text for d in docs]))
+        return probabilities(self.logits([d.text for d in docs]))
 
     # -- explanations ---------------------------------------------------------------------
     def token_attributions(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -258,3 +311,6 @@ class TransformerClassifier:
         spans, acc = self.token_attributions(doc.text)
         out = [(a, b, acc[i]) for i, (a, b) in enumerate(spans) if b > a]
         return out, self.predict_proba([doc])[0]
+
+
+Model = TransformerClassifier
