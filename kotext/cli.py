@@ -48,6 +48,9 @@ class KotextGroup(click.Group):
                        "open it (e.g. > results.txt), or pass -o FILE where the command has "
                        "it", err=True)
             sys.exit(2)
+        from . import kiwi
+
+        kiwi.HARD_INTERRUPT_WHILE_LOADING = True  # Ctrl-C also while Kiwi loads
         try:
             return super().invoke(ctx)
         except KotextError as e:
@@ -74,6 +77,8 @@ class KotextGroup(click.Group):
                 f"there)" if part and part.suffix == ".part" and _RUN["resumable"] else
                 " (parquet output starts over)" if part else ""), err=True)
             sys.exit(130)
+        finally:
+            kiwi.HARD_INTERRUPT_WHILE_LOADING = False
 
 
 # the running job's -o part file, and the exit code it ends with once that is known (so

@@ -89,6 +89,19 @@ class Classifier(Stage):
         return self._config.get("method")
 
     @property
+    def reads_chars(self) -> int | None:
+        """How many characters of a text the model reads (a linear model's ``max_chars``;
+        an ensemble of such, the most of its members), or None: the whole text."""
+        cfgs = [self._config]
+        if self._config.get("method") == "ensemble":
+            cfgs = [m for m in self._config.get("members", ()) if isinstance(m, dict)]
+        reads = [c.get("features", {}).get("max_chars") if c.get("method") == "linear"
+                 and isinstance(c.get("features"), dict) else None for c in cfgs]
+        if not reads or not all(isinstance(r, int) and r > 0 for r in reads):
+            return None
+        return max(reads)
+
+    @property
     def labels(self) -> list[str]:
         return [str(x) for x in self._config["labels"]]
 
