@@ -9,6 +9,7 @@ directory or glob of such files, ``-`` for stdin, and Hugging Face datasets
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import gzip
@@ -27,6 +28,8 @@ from typing import Any
 
 from ..errors import InputError, KotextWarning
 from .encoding import (
+    byte_order,
+    looks_like_utf16,
     HEAD_BYTES,
     PrefixedStream,
     check_encoding,
@@ -290,6 +293,17 @@ class Source:
             return gzip.open(path, "rb")
         return open(path, "rb")
 
+    def _encoding(self, head: bytes, name: str) -> str:
+        if not self.encoding:
+            return detect_encoding(head, name)
+        enc = byte_order(head, self.encoding)
+        wide = looks_like_utf16(head)
+        if wide and not codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
+            raise InputError(f"{name}: read as {self.encoding}, but its bytes look like "
+                             f"{wide.upper()} (NUL bytes where that encoding puts them): "
+                             f"pass --encoding {wide[:6]}")
+        return enc
+
     def _text_stream(self, path: Path | None):
         name = str(path) if path is not None else "stdin"
         raw = self._binary(path)
@@ -297,7 +311,12 @@ class Source:
             head = raw.read(HEAD_BYTES)
         except (OSError, EOFError) as e:
             raise InputError(f"{name}: cannot read ({e})") from None
-        enc = self.encoding or detect_encoding(head, name)
+        try:
+            enc = self._encoding(head, name)
+        except InputError:
+            if path is not None:
+                raw.close()
+            raise
         if enc == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
             enc = "utf-8-sig"
         stream = io.BufferedReader(PrefixedStream(head, raw, close_rest=path is not None),
