@@ -81,7 +81,8 @@ def apply_table(pipeline: Pipeline, table: Any, *, text_column: str, sentences: 
     """A table of rows through ``pipeline``: the same rows in the same order, with kotext's
     output columns (see ``output_columns``) and the error column appended. ``table`` is a
     pandas DataFrame or a pyarrow Table, and so is the result. A row that fails keeps its
-    place with its error; empty cells (None, NaN) are empty texts."""
+    place with its error; empty cells (None, NaN) are empty texts, which are no error (see
+    ``Doc.is_empty``)."""
     import pyarrow as pa
 
     is_pandas = not isinstance(table, (pa.Table, pa.RecordBatch))

@@ -105,6 +105,10 @@ def main() -> None:
 
 
 # -- shared input/output options ----------------------------------------------------------
+def _on_error_name(ctx, param, value: str) -> str:
+    return "keep" if value == "skip" else value  # skip kept the rows too: renamed keep
+
+
 def _cli_n_process(ctx, param, value: int) -> int:
     from .pipeline import _n_process
 
@@ -142,9 +146,11 @@ def io_options(f):
         click.option("--output-encoding", default="utf-8", show_default=True,
                      help="Use utf-8-sig for CSV files that Excel opens in Korean correctly."),
         click.option("--on-error", default="fail", show_default=True,
-                     type=click.Choice(["fail", "skip", "abort"]),
+                     type=click.Choice(["fail", "keep", "abort", "skip"]),
+                     callback=_on_error_name,
                      help="A failing row keeps its place with an error column; fail = exit 1 at "
-                          "the end, skip = exit 0 (still counted), abort = stop at once."),
+                          "the end, keep = exit 0 (still counted), abort = stop at once (skip: "
+                          "keep's old name). Empty texts are no failure."),
         click.option("--resume", is_flag=True,
                      help="Continue an interrupted run into the same -o file (no row twice)."),
         click.option("--batch-size", default=None, type=click.IntRange(1), metavar="N",
@@ -297,6 +303,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         rows = (f"{resumed + stats.rows} rows ({resumed} from the interrupted run, "
                 f"{failed_before} of them failed; {stats.rows} now, {stats.failed} of them "
                 f"failed)" if resumed else f"{stats.rows} rows, {stats.failed} failed")
+        if stats.empty:
+            rows += f", {stats.empty} empty (no error)"
         click.echo(f"{rows}, {stats.seconds:.1f} s ({stats.rate:,.0f} docs/s){where}",
                    err=True)
         for e in stats.errors:
@@ -306,7 +314,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                        f"{stats.failed - len(stats.errors)}", err=True)
     if _RUN["exit"]:
         click.echo("  (each failing row keeps its place, with the reason in its error column; "
-                   "--on-error skip accepts them and exits 0)", err=True)
+                   "--on-error keep accepts them and exits 0)", err=True)
         sys.exit(1)
 
 
@@ -546,9 +554,9 @@ def validate(pipeline_file: str, overrides: tuple[str, ...]) -> None:
 @click.option("--user-agent", default=None, metavar="STRING",
               help="User-Agent header sent with requests (default: kotext/VERSION ...).")
 @click.option("--on-error", default="fail", show_default=True,
-              type=click.Choice(["fail", "skip", "abort"]),
+              type=click.Choice(["fail", "keep", "abort", "skip"]), callback=_on_error_name,
               help="A failing page keeps its row with an empty text and an error; fail = exit "
-                   "1 at the end, skip = exit 0 (still counted), abort = stop at once.")
+                   "1 at the end, keep = exit 0 (still counted), abort = stop at once (skip: keep's old name).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o file (no page fetched twice).")
 def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
@@ -567,7 +575,7 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
       kotext collect https://news.example.co.kr/article/123
       kotext collect --urls-file urls.txt -o articles.csv --output-encoding utf-8-sig
       kotext collect saved_pages/ 'archive/**/*.html' -o articles.jsonl
-      kotext collect --urls-file urls.txt -o articles.parquet --timeout 10 --on-error skip
+      kotext collect --urls-file urls.txt -o articles.parquet --timeout 10 --on-error keep
     """
     import contextlib
     import itertools
@@ -666,6 +674,8 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True,
             text = _fit(" ".join(text.split()), max(room, 20))
         if row.get(error):
             return f"{_left('ERROR', width)} {'':>6}  {text}   [{row[error]}]"
+        if row.get(label) is None:  # an empty text: no label
+            return f"{_left('-', width)} {'':>6}  {text}".rstrip()
         return f"{_left(str(row.get(label)), width)} {float(row.get(score) or 0):6.3f}  {text}"
 
     return line
@@ -1092,13 +1102,11 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
             f"model's ({', '.join(labels)}){given}. Map the file's labels to the model's with "
             f"--label-map, e.g. --label-map {example}"
         )
-    from .stages.classify import EMPTY_TEXT
-
     gold, preds, empty = [], [], ds.empty
     with _stage_progress("evaluate", len(ds.texts)) as bar:
         for doc, want in zip(nlp.pipe(ds.texts, on_error="record"), ds.labels):
             bar.update(1)
-            if doc.error is not None and doc.error.endswith(EMPTY_TEXT):
+            if doc.error is None and doc.is_empty:
                 empty += 1  # empty once cleaned (only HTML, a zero-width space): no label
                 continue
             gold.append(want)

@@ -40,6 +40,7 @@ OUTPUT_TYPES = {"clean_text": "string", "sentences": "list<string>", "label": "s
 class RunStats:
     rows: int = 0
     failed: int = 0
+    empty: int = 0  # rows whose text is empty (as given or once cleaned): no error
     skipped_resume: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # the first few messages
@@ -160,7 +161,7 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
         progress: Callable[[int], None] | None = None) -> RunStats:
     """Stream ``source`` through ``pipeline`` into ``writer``.
 
-    ``on_error``: ``"fail"`` or ``"skip"`` keep going and record each failing row's error
+    ``on_error``: ``"fail"`` or ``"keep"`` keep going and record each failing row's error
     in its place (the caller decides the exit code); ``"abort"`` stops at the first one.
     """
     stats = RunStats()
@@ -185,7 +186,10 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                 vals = doc_values(doc, fields, token_format)
                 if rename:
                     vals = {rename.get(k, k): v for k, v in vals.items()}
-                if doc.error is not None:
+                if doc.error is None:
+                    if doc.is_empty:
+                        stats.empty += 1
+                else:
                     stats.failed += 1
                     row_no = stats.skipped_resume + stats.rows + len(out_rows) + 1
                     if len(stats.errors) < 5:
@@ -195,11 +199,11 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                         stats.rows += len(out_rows)
                         where = (f"; the {stats.skipped_resume + stats.rows} rows before it are "
                                  f"in {writer.part}: go on past it with --resume --on-error "
-                                 f"skip (the row keeps its place with its error), or fix the "
+                                 f"keep (the row keeps its place with its error), or fix the "
                                  f"row and run again from the start"
                                  if writer.path is not None and writer.fmt != "parquet" else
                                  "; fix the row and run again (parquet output cannot be "
-                                 "resumed), or pass --on-error skip"
+                                 "resumed), or pass --on-error keep"
                                  if writer.path is not None else "")
                         raise KotextError(
                             f"row {row_no}: {doc.error}. Stopped there (--on-error abort){where}."

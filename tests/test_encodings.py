@@ -58,9 +58,9 @@ def test_a_mismatched_encoding_is_told_the_encoding_the_bytes_look_like(write):
         rows(write("m.txt", data))
     msg = str(e.value)
     assert "not valid utf-8" in msg and "bytes b'" in msg
-    assert "pass --encoding cp949" in msg
+    assert "Pass --encoding cp949" in msg
     data = ("좋은 영화\n" * 80).encode("cp949")
-    with pytest.raises(InputError, match="read as CP949: pass --encoding cp949"):
+    with pytest.raises(InputError, match="read as CP949. Pass --encoding cp949"):
         rows(write("c.txt", data), encoding="utf-8")
 
 

@@ -198,7 +198,7 @@ def decode_error(name: str, encoding: str, err: UnicodeDecodeError) -> InputErro
     before = data[max(0, err.start - 30):err.start].decode(encoding, errors="ignore")
     where = f"bytes {bad!r}" + (f" after {before[-20:]!r}" if before.strip() else "")
     if guess:
-        fix = (f"The bytes read as {guess.upper()}: pass --encoding {guess}; if that fails "
+        fix = (f"The bytes read as {guess.upper()}. Pass --encoding {guess}; if that fails "
                f"further on, the file mixes encodings (files joined together?): convert each "
                f"part to UTF-8 first (iconv -f cp949 -t utf-8).")
     else:

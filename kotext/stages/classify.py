@@ -10,8 +10,7 @@ from ..errors import ConfigError, ModelError, installed
 from ..modelio import read_config, resolve_model
 from .base import Stage
 
-EMPTY_TEXT = "empty text: nothing to classify"
-RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
+RUNTIME_OPTIONS = {"num_workers", "sentences", "max_chars"}  # not changing the features
 
 
 def _check_runtime(folder, cfg: dict[str, Any]) -> None:
@@ -152,15 +151,9 @@ class Classifier(Stage):
         return self._model
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
-        # An empty text has nothing to classify: it gets no label and says so on its row.
-        todo = []
-        for d in docs:
-            if d.error is not None:
-                continue
-            if d.text.strip():
-                todo.append(d)
-            else:
-                d.error = f"{self.name}: {EMPTY_TEXT}"
+        # An empty text (as given, or once cleaned) keeps its place with no label and no
+        # error; kotext.doc.is_empty holds the rule
+        todo = [d for d in docs if d.error is None and not d.is_empty]
         if not todo:
             return docs
         probs = self.classifier.predict_proba(todo)
