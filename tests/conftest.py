@@ -56,3 +56,20 @@ def ko() -> list[str]:
 @pytest.fixture(scope="session")
 def pipelines_dir() -> Path:
     return PIPELINES
+
+
+# Hypothesis profiles for tests/test_fuzz.py: "ci" (seconds, the default) and "long"
+# (minutes): pytest --hypothesis-profile long, or KOTEXT_FUZZ=long
+try:
+    import os as _os
+
+    from hypothesis import HealthCheck, settings
+
+    _quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True,
+                              suppress_health_check=_quiet)
+    settings.register_profile("long", max_examples=1500, deadline=None,
+                              suppress_health_check=_quiet)
+    settings.load_profile(_os.environ.get("KOTEXT_FUZZ", "ci"))
+except ImportError:  # hypothesis is a test extra; test_fuzz.py skips without it
+    pass

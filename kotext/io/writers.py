@@ -386,6 +386,9 @@ class Writer:
     def _init_csv(self) -> None:
         if self.fmt == "csv":
             self._csv = csv.writer(self._f, lineterminator="\n")
+            # Python's csv quotes a cell holding "\n" but not one holding "\r" alone (with
+            # lineterminator "\n"), which a reader takes for a line end: such rows quoted
+            self._csv_all = csv.writer(self._f, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def _start(self) -> None:
         self._init_csv()
@@ -439,7 +442,12 @@ class Writer:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if self.fmt == "csv":
             cols = self.columns
-            self._csv.writerows([[_cell(r.get(c)) for c in cols] for r in rows])
+            table = [[_cell(r.get(c)) for c in cols] for r in rows]
+            for row in table:
+                if any(isinstance(v, str) and "\r" in v and "\n" not in v for v in row):
+                    self._csv_all.writerow(row)
+                else:
+                    self._csv.writerow(row)
         elif self.fmt == "tsv":
             cols = self.columns
             self._f.write("".join("\t".join([_tsv_cell(r.get(c)) for c in cols]) + "\n"

@@ -145,9 +145,18 @@ class Classifier(Stage):
             with _LOAD_LOCK:
                 if self._model is None:
                     from ..classifiers import load_classifier
+                    from ..errors import KotextError
 
-                    self._model = load_classifier(self._folder, quantize=self.quantize,
-                                                  device=self.device)
+                    try:
+                        self._model = load_classifier(self._folder, quantize=self.quantize,
+                                                      device=self.device)
+                    except (KotextError, ImportError, MemoryError):
+                        raise
+                    except Exception as e:  # a damaged folder: what broke, and the fix
+                        raise ModelError(
+                            f"{self._folder}: cannot load the model ({type(e).__name__}: "
+                            f"{e}); the folder is damaged or hand-edited: retrain or copy it "
+                            f"again") from None
         return self._model
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
