@@ -10,7 +10,7 @@ from typing import Any
 
 from .doc import Doc
 from .errors import KotextError
-from .io.readers import ERROR_KEY, Source, text_of
+from .io.readers import ERROR_KEY, RAW_KEY, Source, text_of
 from .io.writers import Writer
 from .pipeline import Pipeline
 from .stages.base import batched
@@ -76,22 +76,19 @@ def output_fields(pipeline: Pipeline, sentences: bool = False) -> list[str]:
 def output_names(fields: list[str], input_columns: list[str]) -> dict[str, str]:
     """New column names; one that already exists in the input gets a ``kotext_`` prefix."""
     taken = set(input_columns)
+    cols = [col for f in fields for col in OUTPUT_COLUMNS[f]] + ["error"]
+    clash = [c for c in cols if c in taken]
 
-    def free(col: str) -> str:
-        # kotext_ prefix on a clash; and a number when that is taken too (a file that is
-        # itself an earlier run's output already has kotext_label)
-        name, i = (f"kotext_{col}" if col in taken else col), 2
-        while name in taken:
-            name, i = f"kotext_{col}_{i}", i + 1
-        taken.add(name)
-        return name
+    def named(col: str, i: int) -> str:
+        return f"kotext_{col}" if i == 1 else f"kotext_{col}_{i}"
 
-    names = {}
-    for f in fields:
-        for col in OUTPUT_COLUMNS[f]:
-            names[col] = free(col)
-    names["error"] = free("error")
-    return names
+    # kotext_ prefix on a clash; and one number for all the clashing columns when a
+    # prefixed name is taken too (a file that is itself an earlier run's output has
+    # kotext_label: it got kotext_label_2 beside kotext_score and kotext_error)
+    i = 1
+    while any(named(c, i) in taken for c in clash):
+        i += 1
+    return {c: named(c, i) if c in taken else c for c in cols}
 
 
 def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[str, Any]:
@@ -138,6 +135,12 @@ def doc_of(row: dict, text_key: str, nfc_column: bool = False) -> Doc:
     column back as the NFC text the offsets index (tokens written, no clean_text column);
     otherwise the column stays as given."""
     err = row.pop(ERROR_KEY, None)
+    raw = row.pop(RAW_KEY, None)
+    if raw is not None and text_key not in row:  # a line that is no JSON record: kept
+        row[text_key] = raw
+    elif text_key not in row and not err:  # a JSON record without the field
+        fields = ", ".join(map(str, list(row)[:8])) or "none"
+        err = f"no field '{text_key}' in this record (its fields: {fields})"
     cell = row.get(text_key)
     try:
         text = text_of(cell)

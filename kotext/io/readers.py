@@ -49,6 +49,7 @@ HEAD_ROWS, HEAD_CHARS = 1000, 8_000_000  # rows read ahead to learn the columns
 QUOTED_TSV_LINES = 20_000  # lines a TSV's CSV quoting is looked for in (a few MB)
 _EXCEL_SEP = re.compile(r"^\ufeff?sep=(.)\r?\n?$", re.IGNORECASE)
 ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
+RAW_KEY = "__kotext_raw__"  # with ERROR_KEY: the line as it was (kept in the text column)
 
 
 # JSON may spell a UTF-16 surrogate as an escape (\ud83d\ude00 is one emoji); a lone one
@@ -524,12 +525,14 @@ class Source:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg  # "...character at"
-                yield {ERROR_KEY: f"line {i}: not valid JSON ({msg} at column {e.colno})"}
+                yield {ERROR_KEY: f"line {i}: not valid JSON ({msg} at column {e.colno})",
+                       RAW_KEY: line.rstrip("\r\n")}
                 continue
             if _SURROGATE_ESCAPE.search(line):
                 obj = _no_lone_surrogates(obj)
             if not isinstance(obj, dict):
-                yield {ERROR_KEY: f"line {i}: expected a JSON object, got {type(obj).__name__}"}
+                yield {ERROR_KEY: f"line {i}: expected a JSON object, got {type(obj).__name__}",
+                       RAW_KEY: line.rstrip("\r\n")}
                 continue
             yield obj
 
@@ -652,6 +655,7 @@ class Source:
         for cols in files.values():
             columns.update(dict.fromkeys(cols or ()))
         columns.pop(ERROR_KEY, None)
+        columns.pop(RAW_KEY, None)
         if not head and not files:  # no rows: still check the column against a header
             known = self._header or (self._file_columns(self.files[0]) if self.files
                                      else None)  # a parquet file's schema
@@ -717,7 +721,7 @@ class Source:
             rows.close()
         if self._header is not None:  # CSV/TSV (also a UTF-16 .txt read as a table)
             return list(self._header)
-        return ["text"] if fmt == "txt" else [k for k in first or () if k != ERROR_KEY]
+        return ["text"] if fmt == "txt" else [k for k in first or () if k not in (ERROR_KEY, RAW_KEY)]
 
     def _pick_text_column(self) -> str:
         cols = self.columns
