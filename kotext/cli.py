@@ -189,8 +189,9 @@ def _run_identity(source, pipeline, token_format: str = "text") -> dict[str, Any
     for stdin and datasets, which cannot be checked), the text column, the token format, the
     options that read the input and the stages' settings (not the batch size or thread
     counts, which change no output)."""
-    inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in source.files] \
-        if source.files else None
+    from .io.writers import file_identity
+
+    inputs = [file_identity(f) for f in source.files] if source.files else None
     stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
               for name, cfg in pipeline.to_config()["stages"].items()}
     stages["(input)"] = {"text_column": source.text_key, "token_format": token_format}
@@ -225,7 +226,7 @@ def _not_an_input(output: str | None, identity: dict[str, Any]) -> None:
     if output in (None, "-"):
         return
     out = Path(output).resolve()
-    if any(path == str(out) for path, _ in identity["input"] or ()):
+    if any(path == str(out) for path, *_ in identity["input"] or ()):
         raise UsageError(f"-o {output} is the input file: kotext would replace your data "
                          f"with its output. Write to another file, e.g. -o "
                          f"{out.stem}_out{out.suffix}")

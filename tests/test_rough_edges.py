@@ -29,3 +29,20 @@ def test_jsonl_lines_that_are_no_record_keep_their_content(cli, write):
     assert "no field 'text'" in rows[2]["error"] and "its fields: a" in rows[2]["error"]
     assert rows[3]["text"] == "[1, 2]" and "expected a JSON object" in rows[3]["error"]
     assert "no field 'text'" in rows[4]["error"]
+
+
+def test_resume_refuses_an_input_edited_in_place_to_the_same_size(cli, write, tmp_path):
+    # only the size was checked: an edited input's rows were mixed with the old ones
+    import os
+
+    src = write("r.csv", "id,text\n1,좋은 영화\n2,나\x00쁜\n3,지루한 영화\n")
+    out = tmp_path / "o.csv"
+    r = cli("tokenize", src, "-o", out, "--on-error", "abort")
+    assert r.exit_code == 1 and (tmp_path / "o.csv.part").exists()
+    st = src.stat()
+    data = src.read_bytes().replace("좋은".encode(), "나쁜".encode())
+    src.write_bytes(data)
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))  # the same size and time: the hash
+    assert src.stat().st_size == st.st_size
+    r = cli("tokenize", src, "-o", out, "--resume", "--on-error", "keep")
+    assert r.exit_code == 2 and "changed" in r.stderr, r.stderr
