@@ -46,3 +46,13 @@ def test_resume_refuses_an_input_edited_in_place_to_the_same_size(cli, write, tm
     assert src.stat().st_size == st.st_size
     r = cli("tokenize", src, "-o", out, "--resume", "--on-error", "keep")
     assert r.exit_code == 2 and "changed" in r.stderr, r.stderr
+
+
+def test_a_jsonl_record_holding_u0085_stays_one_row(write):
+    # found by the fuzz suite: after a first line "[...]" that is no JSON array, the lines
+    # were cut with str.splitlines, which also cuts at U+0085 and U+2028 inside a string
+    from kotext.io.readers import read
+
+    src = write("j.jsonl", '[1]\n{"text": "가\x85나\u2028다"}\n')
+    rows = list(read(str(src)))
+    assert len(rows) == 2 and rows[1]["text"] == "가\x85나\u2028다"

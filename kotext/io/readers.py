@@ -515,7 +515,9 @@ class Source:
                         yield {ERROR_KEY: f"item {i}: expected a JSON object, got "
                                           f"{type(obj).__name__}"}
                 return
-            lines: Iterator[str] = iter(text.splitlines(keepends=True))
+            # records end at "\n" only (str.splitlines also cut at U+0085, U+2028, ...,
+            # which JSON strings may hold: one record became two rows)
+            lines: Iterator[str] = iter(text.split("\n"))
         else:
             lines = itertools.chain([line], f)
         for i, line in enumerate(lines, skipped + 1):
