@@ -109,6 +109,7 @@ def _check_shape(cfg: dict[str, Any], path: Path) -> None:
     def whole(v) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
+    cfg = {k: v for k, v in cfg.items() if v is not None}  # null: as if absent
     for key in ("method", "name", "row_norm"):
         if key in cfg and not isinstance(cfg[key], str):
             raise bad(key, "a string")
