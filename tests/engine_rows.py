@@ -28,9 +28,11 @@ def engine_rows(n: int = N_ROWS, seed: int = 17) -> list[dict]:
         else:
             text = " ".join(rnd.choice(_PARTS) for _ in range(rnd.randint(1, 4)))
         rows.append({"id": i, "document": text, "label": rnd.choice(["0", "1"])})
-    long = (" ".join(_PARTS) + "\n") * 10_000
-    rows[LONG_ROW]["document"] = long[:100_000]
-    rows[NUL_ROW]["document"] = "좋은\x00영화"
+    if n > LONG_ROW:
+        long = (" ".join(_PARTS) + "\n") * 10_000
+        rows[LONG_ROW]["document"] = long[:100_000]
+    if n > NUL_ROW:
+        rows[NUL_ROW]["document"] = "좋은\x00영화"
     return rows
 
 
@@ -51,3 +53,4 @@ def read_parts(folder: Path) -> list[dict]:
     parts = sorted(Path(folder).glob("*.parquet"))
     assert parts, f"no parquet parts in {folder}"
     return pa.concat_tables([pq.read_table(p) for p in parts]).to_pylist()
+

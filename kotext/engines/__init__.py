@@ -70,9 +70,9 @@ class WorkerSpec:
             raise ValueError("sentences=True: this pipeline makes no sentences (it needs a "
                              "kiwi.v1 stage with sentences = true)")
         cfg = nlp.to_config()
-        for scfg in cfg["stages"].values():
-            if "num_workers" in scfg:
-                scfg["num_workers"] = threads
+        for st in nlp.stages:  # to_config leaves out None, Kiwi's default (all cores)
+            if "num_workers" in st.param_names():
+                cfg["stages"][st.name]["num_workers"] = threads
         spec = cls(config=cfg, text_column=text_column, sentences=sentences,
                    token_format=token_format, batch_size=batch_size,
                    factories=registry.factory_modules())
