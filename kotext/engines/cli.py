@@ -43,8 +43,9 @@ def run_on_ray(pipeline_file: str, overrides: list[str], address: str | None,
         raise UsageError(msg) from None
     code = int(bool(stats.failed and io["on_error"] == "fail"))
     click.echo(f"{stats.rows} rows, {stats.failed} failed, {stats.seconds:.1f} s "
-               f"({stats.rows / max(stats.seconds, 1e-9):,.0f} docs/s) -> {io['output']} "
-               f"({len(stats.parts)} parquet parts, in row order by name)", err=True)
+               f"({stats.rows / max(stats.seconds, 1e-9):,.0f} docs/s; Ray's start "
+               f"{stats.start_seconds:.1f} s of it) -> {io['output']} ({len(stats.parts)} "
+               f"parquet parts, in row order by name)", err=True)
     for e in stats.errors:
         click.echo(f"  {e}", err=True)
     if code:

@@ -143,6 +143,7 @@ class RayRun:
     rows: int = 0
     failed: int = 0
     seconds: float = 0.0
+    start_seconds: float = 0.0  # of seconds: starting (or joining) Ray
     errors: list[str] = field(default_factory=list)  # the first few: "row N: message"
     parts: list[str] = field(default_factory=list)   # the parquet files, in row order
 
@@ -159,6 +160,7 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
     counts of rows and failed rows, read back from the parts' metadata."""
     import ray
 
+    from ..batch import output_columns
     from ..io.readers import TEXT_COLUMN_GUESSES
 
     out = Path(output)
@@ -168,6 +170,7 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
     t0 = time.perf_counter()
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=False, include_dashboard=False)
+    start = time.perf_counter() - t0
     ds = read_files(inputs, input_format)
     columns = ds.columns()
     if text_column is None:
@@ -179,12 +182,16 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
                              f"the text")
     if concurrency is None:
         concurrency = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    result = apply(ds, pipeline, text_column=text_column, concurrency=concurrency,
-                   batch_size=batch_size, overrides=overrides, sentences=sentences,
-                   token_format=token_format, rows_per_block=4 * batch_size)
+    spec, nlp = WorkerSpec.of(pipeline, text_column=text_column, overrides=overrides,
+                              sentences=sentences, token_format=token_format)
+    result = apply(ds, spec.config, text_column=text_column, concurrency=concurrency,
+                   batch_size=batch_size, sentences=sentences, token_format=token_format,
+                   rows_per_block=4 * batch_size)
     result.write_parquet(str(out))
-    stats = count_parquet(out, error_column=result.columns()[-1])
-    stats.seconds = time.perf_counter() - t0
+    # the error column's name from the pipeline (result.columns() would run a first block)
+    error_column = list(output_columns(nlp, columns, sentences=sentences).values())[-1]
+    stats = count_parquet(out, error_column=error_column)
+    stats.seconds, stats.start_seconds = time.perf_counter() - t0, start
     return stats
 
 
