@@ -66,7 +66,7 @@ def test_apply_keeps_rows_in_place_with_their_errors():
     table = pa.Table.from_pylist([{k: r[k] for k in ("id", "document")} for r in rows])
     ds = ray.data.from_arrow(table)
     out = kotext.ray.apply(ds, "tokenize", text_column="document", concurrency=2,
-                           batch_size=40, rows_per_block=40)
+                           batch_size=40)
     got = pa.concat_tables(ray.get(out.to_arrow_refs())).to_pylist()
     want = apply_table(kotext.load("tokenize"), table, text_column="document").to_pylist()
     assert got == want
@@ -110,7 +110,7 @@ def test_an_actor_killed_mid_run_loses_and_repeats_no_row():
     rows = [{"id": r["id"], "document": r["document"]} for r in engine_rows(800)]
     table = pa.Table.from_pylist(rows)
     out = apply(ray.data.from_arrow(table), "tokenize", text_column="document",
-                concurrency=2, batch_size=20, rows_per_block=20)
+                concurrency=2, batch_size=20)
     got, killed, after_kill = [], None, 0
     for batch in out.iter_batches(batch_size=None, batch_format="pyarrow"):
         got.extend(batch.to_pylist())

@@ -33,16 +33,16 @@ class KotextBatches:
 def apply(ds: Any, pipeline: Any, *, text_column: str, concurrency: int = 1,
           batch_size: int = BATCH_ROWS, overrides: list[str] | None = None,
           sentences: bool = False, token_format: str = "text", kiwi_threads: int = 1,
-          preserve_order: bool = True, rows_per_block: int | None = None,
-          **ray_remote_args: Any) -> Any:
+          preserve_order: bool = True, **ray_remote_args: Any) -> Any:
     """``ds`` (a ``ray.data.Dataset``) through ``pipeline`` (a pipeline file, a shipped
     name, a model folder or a config dict) on ``concurrency`` actors: a Dataset with the
     same rows, and kotext's output columns and error column appended (the values ``kotext
     run`` writes; a row that fails keeps its place with its error).
 
-    ``batch_size``: rows per actor call. ``rows_per_block``: first cut the dataset's
-    blocks to at most this many rows (Ray's streaming repartition, order kept): a file
-    read as one block reaches one actor only. ``preserve_order`` sets Ray Data's switch of the
+    ``batch_size``: rows per actor call: the dataset is first cut into blocks of at most
+    that many rows (Ray's streaming repartition, order kept; a file read as one block
+    reached one actor only), and each block is one call, whose output is one block.
+    ``preserve_order`` sets Ray Data's switch of the
     same name on the dataset's DataContext, so that rows come out (and are written) in
     input order; without it, keep an id column of your own to join on. Other keyword
     arguments go to ``map_batches`` (``num_cpus``, ``max_restarts``, ``memory``, ...): by
@@ -64,13 +64,14 @@ def apply(ds: Any, pipeline: Any, *, text_column: str, concurrency: int = 1,
                          f"column that holds the text")
     if preserve_order:
         ds.context.execution_options.preserve_order = True
-    if rows_per_block is not None:
-        ds = ds.repartition(target_num_rows_per_block=rows_per_block)
+    # one call, and one output block, per block of at most batch_size rows: the order of
+    # blocks is what preserve_order keeps
+    ds = ds.repartition(target_num_rows_per_block=batch_size)
     from ray.data import ActorPoolStrategy
 
     ray_remote_args.setdefault("num_cpus", _actor_cpus(concurrency, kiwi_threads))
     return ds.map_batches(KotextBatches, fn_constructor_kwargs={"spec": spec},
-                          batch_format="pyarrow", batch_size=batch_size,
+                          batch_format="pyarrow", batch_size=None,
                           compute=ActorPoolStrategy(size=concurrency), **ray_remote_args)
 
 
@@ -164,7 +165,7 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
     from ..io.readers import TEXT_COLUMN_GUESSES
 
     out = Path(output)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if "://" not in output and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"output={output!r} exists and is not an empty folder: the parquet "
                          f"parts go into a folder of their own; name a new one")
     t0 = time.perf_counter()
@@ -185,9 +186,8 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
     spec, nlp = WorkerSpec.of(pipeline, text_column=text_column, overrides=overrides,
                               sentences=sentences, token_format=token_format)
     result = apply(ds, spec.config, text_column=text_column, concurrency=concurrency,
-                   batch_size=batch_size, sentences=sentences, token_format=token_format,
-                   rows_per_block=4 * batch_size)
-    result.write_parquet(str(out))
+                   batch_size=batch_size, sentences=sentences, token_format=token_format)
+    result.write_parquet(output if "://" in output else str(out))
     # the error column's name from the pipeline (result.columns() would run a first block)
     error_column = list(output_columns(nlp, columns, sentences=sentences).values())[-1]
     stats = count_parquet(out, error_column=error_column)
@@ -196,21 +196,30 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
 
 
 def count_parquet(folder: str | Path, error_column: str = "error", keep: int = 5) -> RayRun:
-    """Rows and failed rows of the parquet parts in ``folder`` (in name order), with the
-    first ``keep`` errors numbered by row."""
+    """Rows and failed rows of the parquet parts in ``folder`` (a path, or a URI pyarrow
+    reads: s3://, gs://, ...), in name order, with the first ``keep`` errors numbered by
+    row."""
     import pyarrow.compute as pc
+    import pyarrow.fs as pafs
     import pyarrow.parquet as pq
 
+    if "://" in str(folder):
+        filesystem, root = pafs.FileSystem.from_uri(str(folder))
+    else:
+        filesystem, root = pafs.LocalFileSystem(), str(Path(folder).resolve())
+    infos = filesystem.get_file_info(pafs.FileSelector(root))
     stats = RayRun()
-    for part in sorted(Path(folder).glob("*.parquet")):
-        f = pq.ParquetFile(part)
-        errors = f.read(columns=[error_column])[error_column]
+    for part in sorted(i.path for i in infos if i.path.endswith(".parquet")):
+        with filesystem.open_input_file(part) as fh:
+            f = pq.ParquetFile(fh)
+            errors = f.read(columns=[error_column])[error_column]
+            rows = f.metadata.num_rows
         failed = len(errors) - errors.null_count
         if failed and len(stats.errors) < keep:
             idx = pc.indices_nonzero(pc.is_valid(errors)).to_pylist()
             for i in idx[:keep - len(stats.errors)]:
                 stats.errors.append(f"row {stats.rows + i + 1}: {errors[i].as_py()}")
-        stats.rows += f.metadata.num_rows
+        stats.rows += rows
         stats.failed += failed
-        stats.parts.append(str(part))
+        stats.parts.append(part)
     return stats
