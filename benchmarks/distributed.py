@@ -134,7 +134,9 @@ def spark_child(src: str, out: str) -> None:
     spark = b.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     start = time.perf_counter() - t0
-    df = spark.read.parquet(src)
+    # a small file is one partition (spark.sql.files.maxPartitionBytes, 128 MB): spread
+    # it over both task slots, as Ray's blocks are
+    df = spark.read.parquet(src).repartition(2 * (os.cpu_count() or 1))
     apply(df, PIPELINE, text_column="document").write.parquet(out)
     spark.stop()
     print(f"Spark's start {start:.1f} s; total {time.perf_counter() - t0:.1f} s",

@@ -127,3 +127,30 @@ def test_an_actor_killed_mid_run_loses_and_repeats_no_row():
     assert [r["id"] for r in got] == list(range(len(rows)))  # each row once, in order
     want = apply_table(kotext.load("tokenize"), table, text_column="document").to_pylist()
     assert got == want
+
+
+def test_cli_engine_ray_reads_a_folder_of_csv_as_kotext_run_reads_the_file(cli, tmp_path):
+    import csv
+
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [{"id": r["id"], "review": r["document"] or ""} for r in engine_rows(300)]
+    rows[7]["review"] = "첫 줄\n둘째 줄, \"인용\"도 있음"  # a quoted cell with a line break
+    with open(folder / "reviews.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, ["id", "review"])
+        w.writeheader()
+        w.writerows(rows)
+    (folder / "_SUCCESS").write_text("")  # what a Spark or Ray job leaves: not read
+    ref = tmp_path / "ref.parquet"
+    res = cli("run", "tokenize", folder / "reviews.csv", "-o", ref)
+    out = tmp_path / "out"
+    res_ray = cli("run", "tokenize", folder, "--engine", "ray", "-o", out)
+    assert res_ray.exit_code == res.exit_code
+    want = pq.read_table(ref).to_pylist()
+    got = read_parts(out)
+    keep = ("clean_text", "tokens", "error")  # the input's own cells as each reader reads them
+    assert [{k: r[k] for k in keep} for r in got] == [{k: r[k] for k in keep} for r in want]
+    assert [r["id"] for r in got] == list(range(300))
+    assert got[7]["clean_text"] == "첫 줄\n둘째 줄, \"인용\"도 있음"

@@ -11,7 +11,7 @@ from ..errors import UsageError, require
 
 
 def run_on_ray(pipeline_file: str, overrides: list[str], address: str | None,
-                token_format: str, sentences: bool, io: dict[str, Any]) -> None:
+               token_format: str, sentences: bool, io: dict[str, Any]) -> int:
     """``kotext run --engine ray``: kotext.engines.ray.run_files, its summary on stderr;
     returns the exit status (1 when rows failed, unless --on-error skip)."""
     require("ray", "ray", "--engine ray", package="ray[data]")
@@ -25,7 +25,7 @@ def run_on_ray(pipeline_file: str, overrides: list[str], address: str | None,
     if io["output"] in (None, "-") or io["on_error"] == "abort":
         raise UsageError("--engine ray writes parquet parts into a folder: give -o FOLDER/ "
                          "(and --on-error fail or skip)")
-    from .ray import run_files
+    from .ray import BATCH_ROWS, run_files
 
     actors = io["n_process"] if ctx.get_parameter_source("n_process") == \
         click.core.ParameterSource.COMMANDLINE else None
@@ -34,7 +34,7 @@ def run_on_ray(pipeline_file: str, overrides: list[str], address: str | None,
     try:
         stats = run_files(pipeline_file, io["input"], io["output"], overrides=overrides,
                           text_column=io["text_column"], address=address, concurrency=actors,
-                          batch_size=io["batch_size"] or 1024, sentences=sentences,
+                          batch_size=io["batch_size"] or BATCH_ROWS, sentences=sentences,
                           token_format=token_format, input_format=io["input_format"])
     except ValueError as e:  # the library names its parameters: here they are flags
         msg = str(e)

@@ -190,7 +190,7 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
     result.write_parquet(output if "://" in output else str(out))
     # the error column's name from the pipeline (result.columns() would run a first block)
     error_column = list(output_columns(nlp, columns, sentences=sentences).values())[-1]
-    stats = count_parquet(out, error_column=error_column)
+    stats = count_parquet(output if "://" in output else out, error_column=error_column)
     stats.seconds, stats.start_seconds = time.perf_counter() - t0, start
     return stats
 
