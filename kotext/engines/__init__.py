@@ -22,7 +22,7 @@ def load_pipeline(pipeline: str | Path | dict | Pipeline,
     """A Pipeline from a pipeline file, a shipped name, a model folder, a config dict (as
     ``Pipeline.to_config`` gives) or a Pipeline as it is."""
     from ..config import apply_overrides
-    from ..pipeline import load
+    from ..loading import load
 
     if isinstance(pipeline, Pipeline):
         if overrides:
