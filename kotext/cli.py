@@ -479,9 +479,15 @@ code_option = click.option(
 @click.option("--per-line", is_flag=True,
               help=".txt input of a pipeline that summarizes or finds keywords: one document "
                    "per line (default for those: one per file, as `kotext summarize`).")
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="ray: run on Ray Data (a local Ray, or the cluster --address names), -o "
+                   "a folder of parquet parts, --n-process the actors (default: one per CPU).")
+@click.option("--address", default=None, metavar="ADDR",
+              help="--engine ray: the Ray cluster to join (default: $RAY_ADDRESS, else local).")
 @code_option
 def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
-        with_sentences: bool, per_line: bool, **io: Any) -> None:
+        with_sentences: bool, per_line: bool, engine: str, address: str | None,
+        **io: Any) -> None:
     """Run a pipeline file (TOML) over INPUT.
 
     PIPELINE is a path to a .toml file or the name of a shipped one (clean, tokenize, ...).
@@ -491,8 +497,20 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
       kotext run pipelines/tokenize.toml reviews.csv --text-column document -o out.csv
       kotext run tokenize reviews.tsv --set stages.tokenize.pos=nouns --set stages.clean.emoji=remove
       kotext run my_pipeline.toml reviews.csv --code my_stages.py   # stages of your own
+      kotext run sentiment reviews/ --text-column document --engine ray -o labeled/
     """
     from .loading import load
+
+    if engine == "ray":  # its options, summary and exit status: kotext.engines.cli
+        from .engines.cli import run_on_ray
+
+        _RUN["exit"] = run_on_ray(pipeline_file, list(overrides), address, token_format,
+                                  with_sentences, io)
+        if _RUN["exit"]:
+            sys.exit(1)
+        return
+    if address is not None:
+        raise UsageError("--address names a Ray cluster: add --engine ray")
 
     nlp = load(pipeline_file, overrides=list(overrides))
     if {"summary", "keywords"} & nlp.assigns:  # an article per file, as summarize/keywords
