@@ -896,6 +896,9 @@ def transformer_options(f):
               help="--eval's text column, where it differs from --text-column.")
 @click.option("--eval-label-column", default=None, metavar="NAME",
               help="--eval's label column, where it differs from --label-column.")
+@click.option("--eval-label-map", default=None, metavar="MAP",
+              help="--eval's label map, where it differs from --label-map (e.g. training on "
+                   "ratings, testing on 0/1 labels).")
 @click.option("--val-fraction", default=0.1, show_default=True, type=float,
               help="Share of the training data held out (stratified) for validation.")
 @click.option("--refit/--no-refit", default=False, show_default=True,
@@ -974,7 +977,8 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          unlabeled=None, unlabeled_text_column=None, unlabeled_where=None,
                          pseudo_threshold=0.95, pseudo_rounds=1, pseudo_per_class=None,
                          teacher=None, temperature=1.0, gold_weight=0.5, aux_column=None,
-                         aux_type="auto", aux_weight=0.5, transformer_params=None) -> None:
+                         aux_type="auto", aux_weight=0.5, eval_label_map=None,
+                         transformer_params=None) -> None:
     """Train a text classifier on your own labels (binary or multi-class).
 
     Writes a model folder: config.json (with the exact cleaning and tokenization settings),
@@ -1058,11 +1062,12 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise _as_flag(e, {v: k for k, v in _RNN_SHARED.items()}) from None
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit, aux_column=aux_column)
-    if (eval_text_column or eval_label_column) and not eval_file:
-        raise UsageError("--eval-text-column and --eval-label-column go with --eval FILE")
+    if (eval_text_column or eval_label_column or eval_label_map) and not eval_file:
+        raise UsageError("--eval-text-column, --eval-label-column and --eval-label-map go "
+                         "with --eval FILE")
     eval_data = _labeled(eval_file, eval_text_column or text_column,
-                         eval_label_column or label_column, encoding, label_map,
-                         drop_blank_labels) if eval_file else None
+                         eval_label_column or label_column, encoding,
+                         eval_label_map or label_map, drop_blank_labels) if eval_file else None
     if eval_data is not None:
         unseen = {k: v for k, v in eval_data.counts().items() if k not in data.counts()}
         if unseen:

@@ -350,3 +350,17 @@ def test_read_labeled_aux_column(train_tsv):
     with pytest.raises(InputError, match="no auxiliary column 'stars'"):
         read_labeled(str(train_tsv / "train.tsv"), text_column="document",
                      label_column="label", aux_column="stars")
+
+
+def test_cli_eval_label_map(train_tsv, tmp_path):
+    # trained on ratings, evaluated on a file of 0/1 labels
+    test = _tsv(tmp_path / "test.tsv", [(t, 1, 0) for t in POS[:3]] + [(t, 0, 0) for t in NEG[:3]])
+    out = tmp_path / "m"
+    r = CliRunner().invoke(main, ["train", "classifier", "--train", str(train_tsv / "train.tsv"),
+                                  "--label-column", "rating", "--label-map",
+                                  "1-4=negative,9-10=positive", "--bits", "14", "--eval",
+                                  str(test), "--eval-label-column", "label",
+                                  "--eval-label-map", "0=negative,1=positive", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert cfg["metrics"]["eval"]["n"] == 6
