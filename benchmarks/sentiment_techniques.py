@@ -94,7 +94,8 @@ def proba(model, x):
     return linear.predict_proba(x, model[0], model[1], "none")
 
 
-def ablation(k_cv: int, threshold: float, temperature: float, gold_weight: float) -> None:
+def ablation(k_cv: int, threshold: float, temperature: float, gold_weight: float,
+             extra_c: list[float]) -> None:
     import scipy.sparse as sp
 
     from kotext.training.cv import stratified_folds
@@ -131,6 +132,10 @@ def ablation(k_cv: int, threshold: float, temperature: float, gold_weight: float
     ey_all = np.concatenate([y[tr], ey])
     teacher = run("+ extra labeled reviews, all, class_weight=balanced", ext_all, ey_all,
                   cw="balanced")
+    for c in extra_c:
+        a_, f_, _, secs = fit_score(ext_all, ey_all, xv, yv, class_weight="balanced", C=c)
+        rows.append((f"  the same with C={c}", ext_all.shape[0], a_, f_, secs, ""))
+        print(f"  the same with C={c}: acc {a_:.4f}  F1 {f_:.4f}", flush=True)
     # pseudo-labels from the baseline (self-training), balanced per class
     p = proba(base, xr[pool])
     pool_idx = np.arange(len(pool))
@@ -184,8 +189,10 @@ if __name__ == "__main__":
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--gold-weight", type=float, default=0.5)
+    ap.add_argument("--C", type=float, nargs="*", default=[],
+                    help="also fit the extra-data model with these C values")
     a = ap.parse_args()
     if a.what == "cache":
         cache()
     else:
-        ablation(a.cv, a.threshold, a.temperature, a.gold_weight)
+        ablation(a.cv, a.threshold, a.temperature, a.gold_weight, a.C)
