@@ -1052,8 +1052,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
     elif transformer_params:
         raise UsageError(_not_for(sorted(transformer_params), method))
     _check_techniques(method, cv, json_out, oof, unlabeled, unlabeled_text_column,
-                      unlabeled_where, teacher, aux_column, transformer_params or {},
-                      pseudo=click.get_current_context())
+                      unlabeled_where, teacher, aux_column, click.get_current_context())
     if aux_column and method in ("gru", "lstm", "transformer"):
         params.update(aux_type=aux_type, aux_weight=aux_weight)
     try:  # the method's parameters dataclass checks the values, before any data is read
@@ -1126,7 +1125,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
 
 
 def _check_techniques(method, cv, json_out, oof, unlabeled, unlabeled_text_column,
-                      unlabeled_where, teacher, aux_column, tp, pseudo) -> None:
+                      unlabeled_where, teacher, aux_column, ctx) -> None:
     """`train classifier`: the technique flags that need another flag, or another method."""
     if (json_out or oof) and not cv:
         raise UsageError("--json and --oof report cross-validation: add --cv K")
@@ -1134,16 +1133,16 @@ def _check_techniques(method, cv, json_out, oof, unlabeled, unlabeled_text_colum
         raise UsageError("--unlabeled-text-column and --unlabeled-where go with --unlabeled FILE")
     changed = [f"--{n.replace('_', '-')}" for n in ("pseudo_threshold", "pseudo_rounds",
                                                      "pseudo_per_class")
-               if pseudo.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+               if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
     if changed and (teacher or not unlabeled):
         raise UsageError(f"{', '.join(changed)} set pseudo-labels: they need --unlabeled FILE "
                          f"and no --teacher (with a teacher, its soft labels label the text)")
     soft = [f"--{n.replace('_', '-')}" for n in ("temperature", "gold_weight")
-            if pseudo.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+            if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
     if soft and not teacher:
         raise UsageError(f"{', '.join(soft)} go with --teacher MODEL")
     aux = [f"--{n.replace('_', '-')}" for n in ("aux_type", "aux_weight")
-           if pseudo.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+           if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
     if aux and not aux_column:
         raise UsageError(f"{', '.join(aux)} go with --aux-column NAME")
     if aux_column and method not in ("gru", "lstm", "transformer"):

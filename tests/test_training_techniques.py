@@ -364,3 +364,16 @@ def test_cli_eval_label_map(train_tsv, tmp_path):
     assert r.exit_code == 0, r.output
     cfg = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert cfg["metrics"]["eval"]["n"] == 6
+
+
+def test_cli_gru_aux_column_and_sampler(train_tsv, tmp_path):
+    out = tmp_path / "g"
+    r = CliRunner().invoke(main, ["train", "classifier", "--method", "gru", "--train",
+                                  str(train_tsv / "train.tsv"), "--label-map",
+                                  "0=negative,1=positive", "--aux-column", "rating",
+                                  "--aux-weight", "0.3", "--sampler", "balanced", "--epochs", "1",
+                                  "--hidden", "8", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    t = json.loads((out / "config.json").read_text(encoding="utf-8"))["training"]
+    assert t["aux"]["type"] == "regression" and t["aux"]["weight"] == 0.3
+    assert t["sampler"] == "balanced"
