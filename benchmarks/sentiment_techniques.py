@@ -95,7 +95,7 @@ def proba(model, x):
 
 
 def ablation(k_cv: int, threshold: float, temperature: float, gold_weight: float,
-             extra_c: list[float]) -> None:
+             all_extra: bool) -> None:
     import scipy.sparse as sp
 
     from kotext.training.cv import stratified_folds
@@ -127,27 +127,23 @@ def ablation(k_cv: int, threshold: float, temperature: float, gold_weight: float
     base = run("baseline: linear on the training split", x[tr], y[tr])
     ext_bal = sp.vstack([x[tr], xr[neg], xr[pos_bal]]).tocsr()
     ey_bal = np.concatenate([y[tr], np.zeros(len(neg), int), np.ones(len(pos_bal), int)])
-    run("+ extra labeled reviews, balanced (all neg, as many pos)", ext_bal, ey_bal)
-    ext_all = sp.vstack([x[tr], xr[labeled]]).tocsr()
-    ey_all = np.concatenate([y[tr], ey])
-    teacher = run("+ extra labeled reviews, all, class_weight=balanced", ext_all, ey_all,
-                  cw="balanced")
-    for c in extra_c:
-        a_, f_, _, secs = fit_score(ext_all, ey_all, xv, yv, class_weight="balanced", C=c)
-        rows.append((f"  the same with C={c}", ext_all.shape[0], a_, f_, secs, ""))
-        print(f"  the same with C={c}: acc {a_:.4f}  F1 {f_:.4f}", flush=True)
-    # pseudo-labels from the baseline (self-training), balanced per class
+    teacher = run("+ extra labeled reviews, balanced (all neg, as many pos)", ext_bal, ey_bal)
+    if all_extra:  # 410k rows: 7 minutes on a busy machine
+        run("+ extra labeled reviews, all, class_weight=balanced",
+            sp.vstack([x[tr], xr[labeled]]).tocsr(), np.concatenate([y[tr], ey]),
+            cw="balanced")
+    # pseudo-labels from the baseline (self-training), the same number per class
     p = proba(base, xr[pool])
     pool_idx = np.arange(len(pool))
-    for thr in (threshold,):
-        ch = select(p, pool_idx, thr, None)
-        cap = min(len(v) for v in ch.values())
-        ch = select(p, pool_idx, thr, cap)
-        add = np.concatenate([ch[0], ch[1]])
-        xs = sp.vstack([x[tr], xr[pool[add]]]).tocsr()
-        ys = np.concatenate([y[tr], np.zeros(len(ch[0]), int), np.ones(len(ch[1]), int)])
-        run(f"+ pseudo-labels (baseline, p >= {thr}, {cap} per class)", xs, ys)
-    # distillation: the extra-data model as teacher, soft labels on the pool
+    ch = select(p, pool_idx, threshold, None)
+    cap = min(len(v) for v in ch.values())
+    ch = select(p, pool_idx, threshold, cap)
+    add = np.concatenate([ch[0], ch[1]])
+    xs = sp.vstack([x[tr], xr[pool[add]]]).tocsr()
+    ys = np.concatenate([y[tr], np.zeros(len(ch[0]), int), np.ones(len(ch[1]), int)])
+    run(f"+ pseudo-labels (baseline, p >= {threshold}, {cap} per class)", xs, ys)
+    # distillation: the extra-data model as teacher, soft labels on the training rows and
+    # the pool; the student sees no extra labeled row
     q = soften(proba(teacher, xr[pool]), temperature)
     g = np.eye(2, dtype=np.float32)[y[tr]]
     tq = soften(proba(teacher, x[tr]), temperature)
@@ -156,16 +152,22 @@ def ablation(k_cv: int, threshold: float, temperature: float, gold_weight: float
     ys = np.concatenate([y[tr], q.argmax(axis=1)])
     run(f"+ distillation (teacher: extra-data model; pool, T={temperature}, "
         f"gold {gold_weight})", xs, ys, soft=soft)
-    # together: extra labeled + the teacher's soft labels on the pool
-    soft2 = np.concatenate([np.eye(2, dtype=np.float32)[ey_all], q])
-    xs2 = sp.vstack([ext_all, xr[pool]]).tocsr()
-    run("together: extra labeled (all) + distillation on the pool", xs2,
-        np.concatenate([ey_all, q.argmax(axis=1)]), soft=soft2)
+    # together: extra labeled (balanced) + pseudo-labels of the extra-data model
+    p2 = proba(teacher, xr[pool])
+    ch = select(p2, pool_idx, threshold, None)
+    cap2 = min(len(v) for v in ch.values())
+    ch = select(p2, pool_idx, threshold, cap2)
+    xs = sp.vstack([ext_bal, xr[pool[ch[0]]], xr[pool[ch[1]]]]).tocsr()
+    ys = np.concatenate([ey_bal, np.zeros(len(ch[0]), int), np.ones(len(ch[1]), int)])
+    run(f"together: extra labeled + its pseudo-labels (p >= {threshold}, {cap2} per class)",
+        xs, ys)
     if k_cv:
         folds = stratified_folds([str(v) for v in y], k_cv, 0)
         for name, extra_x, extra_y, cw in (
                 ("baseline", None, None, None),
-                ("+ extra labeled, all, balanced", xr[labeled], ey, "balanced")):
+                ("+ extra labeled, balanced", sp.vstack([xr[neg], xr[pos_bal]]).tocsr(),
+                 np.concatenate([np.zeros(len(neg), int), np.ones(len(pos_bal), int)]),
+                 None)):
             accs = []
             for f in range(k_cv):
                 a_tr, a_te = np.nonzero(folds != f)[0], np.nonzero(folds == f)[0]
@@ -189,10 +191,10 @@ if __name__ == "__main__":
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--gold-weight", type=float, default=0.5)
-    ap.add_argument("--C", type=float, nargs="*", default=[],
-                    help="also fit the extra-data model with these C values")
+    ap.add_argument("--all-extra", action="store_true",
+                    help="also fit on every extra labeled review (class_weight=balanced)")
     a = ap.parse_args()
     if a.what == "cache":
         cache()
     else:
-        ablation(a.cv, a.threshold, a.temperature, a.gold_weight, a.C)
+        ablation(a.cv, a.threshold, a.temperature, a.gold_weight, a.all_extra)

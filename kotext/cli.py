@@ -927,6 +927,9 @@ def transformer_options(f):
 @click.option("--threads", default=None, type=click.IntRange(0),
               help="gru/lstm: torch CPU threads (1, fastest on a busy machine; 0: torch's "
                    "default). Results can differ slightly with the thread count.")
+@click.option("--balance", is_flag=True,
+              help="Use as many rows of each label as the rarest label has (a sample seeded "
+                   "by --seed), e.g. to train on a balanced share of imbalanced ratings.")
 @click.option("--cv", "cv", default=None, type=click.IntRange(2), metavar="K",
               help="Also cross-validate: K stratified folds (seeded by --seed); per-fold and "
                    "mean +- std accuracy and macro-F1, the per-class table; in the model card.")
@@ -977,7 +980,7 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          unlabeled=None, unlabeled_text_column=None, unlabeled_where=None,
                          pseudo_threshold=0.95, pseudo_rounds=1, pseudo_per_class=None,
                          teacher=None, temperature=1.0, gold_weight=0.5, aux_column=None,
-                         aux_type="auto", aux_weight=0.5, eval_label_map=None,
+                         aux_type="auto", aux_weight=0.5, eval_label_map=None, balance=False,
                          transformer_params=None) -> None:
     """Train a text classifier on your own labels (binary or multi-class).
 
@@ -1061,6 +1064,10 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
         raise _as_flag(e, {v: k for k, v in _RNN_SHARED.items()}) from None
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
                     drop_blank_labels, limit, aux_column=aux_column)
+    if balance:
+        from .training.data import balanced
+
+        data = balanced(data, seed)
     if (eval_text_column or eval_label_column or eval_label_map) and not eval_file:
         raise UsageError("--eval-text-column, --eval-label-column and --eval-label-map go "
                          "with --eval FILE")

@@ -377,3 +377,14 @@ def test_cli_gru_aux_column_and_sampler(train_tsv, tmp_path):
     t = json.loads((out / "config.json").read_text(encoding="utf-8"))["training"]
     assert t["aux"]["type"] == "regression" and t["aux"]["weight"] == 0.3
     assert t["sampler"] == "balanced"
+
+
+def test_balanced_sample():
+    from kotext.training.data import balanced
+
+    d = LabeledData(DATA.texts + POOL, DATA.labels + ["positive"] * len(POOL))
+    b = balanced(d, seed=0)
+    assert b.counts() == {"positive": 12, "negative": 12}
+    assert b.texts == [t for t in d.texts if t in set(b.texts)]  # input order kept
+    assert b.dropped == len(POOL)
+    assert balanced(d, seed=0).texts == b.texts and balanced(d, seed=1).texts != b.texts

@@ -272,3 +272,18 @@ def read_unlabeled(spec: str, *, text_column: str | None, encoding: str | None =
         raise InputError(f"{spec}: no unlabeled texts to use"
                          + (f" where {where}" if where else ""))
     return texts
+
+
+def balanced(data: LabeledData, seed: int = 0) -> LabeledData:
+    """As many rows of each label as the rarest label has: a seeded sample of each of the
+    others, the rows kept in their input order."""
+    counts = data.counts()
+    n = min(counts.values())
+    rng = np.random.default_rng(seed)
+    y = np.asarray(data.labels)
+    keep = [np.sort(rng.choice(np.nonzero(y == lab)[0], size=n, replace=False))
+            for lab in sorted(counts)]
+    out = data.subset(np.sort(np.concatenate(keep)))
+    out.dropped = data.dropped + len(data.labels) - len(out.labels)
+    out.empty = data.empty
+    return out
