@@ -87,7 +87,7 @@ def fit_score(x, y, xv, yv, soft=None, class_weight=None, C=None):
     (float16), and the fitted (coef, intercept)."""
     from kotext.evaluate.classification import classification_report
     from kotext.training import linear
-    from kotext.training.classifier import _as_saved
+    from kotext.training.linear import _as_saved
 
     t0 = time.perf_counter()
     tr = linear.LinearTrainer(["negative", "positive"], C=C, class_weight=class_weight)
