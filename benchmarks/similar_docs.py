@@ -19,7 +19,7 @@ import time
 import numpy as np
 from _common import NSMC, read_tsv
 
-from kotext.cli import COMMON_FIT_DOCS  # what `similar-docs` fits the shared direction on
+from kotext.cli.embed import COMMON_FIT_DOCS  # what `similar-docs` fits the shared direction on
 
 
 def main() -> None:

@@ -29,3 +29,13 @@ __all__ = [
     "__version__",
     "load",
 ]
+
+
+def __getattr__(name: str):
+    # kotext.ray, kotext.spark: the engines, imported on first use (so that `import kotext`
+    # loads neither Ray nor Spark)
+    if name in ("ray", "spark"):
+        import importlib
+
+        return importlib.import_module(f"kotext.engines.{name}")
+    raise AttributeError(f"module 'kotext' has no attribute {name!r}")

@@ -23,7 +23,7 @@ from typing import Any
 
 from .doc import Doc
 from .errors import KotextError, UsageError
-from .io.readers import ERROR_KEY, Source, text_of
+from .io.readers import ERROR_KEY, RAW_KEY, Source, text_of
 from .io.writers import Writer
 from .pipeline import Pipeline
 from .stages.base import batched
@@ -53,6 +53,7 @@ OUTPUT_TYPES = {"clean_text": "string", "sentences": "list<string>", "label": "s
 class RunStats:
     rows: int = 0
     failed: int = 0
+    empty: int = 0  # rows whose text is empty (as given or once cleaned): no error
     skipped_resume: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # the first few messages
@@ -88,22 +89,19 @@ def output_fields(pipeline: Pipeline, sentences: bool = False) -> list[str]:
 def output_names(fields: list[str], input_columns: list[str]) -> dict[str, str]:
     """New column names; one that already exists in the input gets a ``kotext_`` prefix."""
     taken = set(input_columns)
+    cols = [col for f in fields for col in OUTPUT_COLUMNS[f]] + ["error"]
+    clash = [c for c in cols if c in taken]
 
-    def free(col: str) -> str:
-        # kotext_ prefix on a clash; and a number when that is taken too (a file that is
-        # itself an earlier run's output already has kotext_label)
-        name, i = (f"kotext_{col}" if col in taken else col), 2
-        while name in taken:
-            name, i = f"kotext_{col}_{i}", i + 1
-        taken.add(name)
-        return name
+    def named(col: str, i: int) -> str:
+        return f"kotext_{col}" if i == 1 else f"kotext_{col}_{i}"
 
-    names = {}
-    for f in fields:
-        for col in OUTPUT_COLUMNS[f]:
-            names[col] = free(col)
-    names["error"] = free("error")
-    return names
+    # kotext_ prefix on a clash; and one number for all the clashing columns when a
+    # prefixed name is taken too (a file that is itself an earlier run's output has
+    # kotext_label: it gets kotext_label_2 beside kotext_score_2 and kotext_error_2)
+    i = 1
+    while any(named(c, i) in taken for c in clash):
+        i += 1
+    return {c: named(c, i) if c in taken else c for c in cols}
 
 
 def doc_values(doc: Doc, fields: list[str], token_format: str = "text") -> dict[str, Any]:
@@ -150,6 +148,12 @@ def doc_of(row: dict, text_key: str, nfc_column: bool = False) -> Doc:
     column back as the NFC text the offsets index (tokens written, no clean_text column);
     otherwise the column stays as given."""
     err = row.pop(ERROR_KEY, None)
+    raw = row.pop(RAW_KEY, None)
+    if raw is not None and text_key not in row:  # a line that is no JSON record: kept
+        row[text_key] = raw
+    elif text_key not in row and not err:  # a JSON record without the field
+        fields = ", ".join(map(str, list(row)[:8])) or "none"
+        err = f"no field '{text_key}' in this record (its fields: {fields})"
     cell = row.get(text_key)
     try:
         text = text_of(cell)
@@ -174,7 +178,7 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
         error_text: Callable[[str], str] | None = None) -> RunStats:
     """Stream ``source`` through ``pipeline`` into ``writer``.
 
-    ``on_error``: ``"fail"`` or ``"skip"`` keep going and record each failing row's error
+    ``on_error``: ``"fail"`` or ``"keep"`` keep going and record each failing row's error
     in its place (the caller decides the exit code); ``"abort"`` stops at the first one.
     """
     stats = RunStats()
@@ -201,7 +205,10 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                 vals = doc_values(doc, fields, token_format)
                 if rename:
                     vals = {rename.get(k, k): v for k, v in vals.items()}
-                if doc.error is not None:
+                if doc.error is None:
+                    if doc.is_empty:
+                        stats.empty += 1
+                else:
                     stats.failed += 1
                     row_no = stats.skipped_resume + stats.rows + len(out_rows) + 1
                     if len(stats.errors) < 5:
@@ -211,11 +218,11 @@ def run(pipeline: Pipeline, source: Source, writer: Writer, *, fields: list[str]
                         stats.rows += len(out_rows)
                         where = (f"; the {stats.skipped_resume + stats.rows} rows before it are "
                                  f"in {writer.part}: go on past it with resume=True and "
-                                 f"on_error='skip' (the row keeps its place with its error), or "
+                                 f"on_error='keep' (the row keeps its place with its error), or "
                                  f"fix the row and run again from the start"
                                  if writer.path is not None and writer.fmt != "parquet" else
                                  "; fix the row and run again (parquet output cannot be "
-                                 "resumed), or pass on_error='skip'"
+                                 "resumed), or pass on_error='keep'"
                                  if writer.path is not None else "")
                         raise KotextError(f"row {row_no}: {doc.error}. Stopped there "
                                           f"(on_error='abort'){where}.", param="on_error")
@@ -248,6 +255,7 @@ class BatchResult:
 
     rows: int = 0
     failed: int = 0
+    empty: int = 0  # rows whose text is empty (as given or once cleaned): no label, no error
     resumed: int = 0
     failed_before: int = 0
     seconds: float = 0.0
@@ -273,14 +281,15 @@ class BatchResult:
 
 def run_identity(source: Source, pipeline: Pipeline, token_format: str = "text"
                  ) -> dict[str, Any]:
-    """What a resume must find unchanged: each input file (resolved) with its size (None
-    for stdin and datasets, which cannot be checked), the text column, the token format, the
+    """What a resume must find unchanged: each input file (its resolved path, size,
+    modification time and a hash of its head and tail; None for stdin and datasets, which
+    cannot be checked), the text column, the token format, the
     options that read the input and the stages' settings (not the batch size or thread
     counts, which change no output)."""
     from .io.readers import format_of
+    from .io.writers import file_identity
 
-    inputs = [[str(Path(f).resolve()), Path(f).stat().st_size] for f in source.files] \
-        if source.files else None
+    inputs = [file_identity(f) for f in source.files] if source.files else None
     stages = {name: {k: v for k, v in cfg.items() if k != "num_workers"}
               for name, cfg in pipeline.to_config()["stages"].items()}
     stages["(input)"] = {"text_column": source.text_key, "token_format": token_format}
@@ -341,8 +350,9 @@ def run_batch(pipeline: Pipeline, input: str | Source, output: str | None = None
 
     ``input`` is a path, folder, glob, "-" or ``hf:NAME`` read with the reading options, or
     a :class:`Source` already open. Rows in = rows out, in order: a failing row keeps its
-    place with its error. ``on_error``: "fail" (exit status 1 where rows failed), "skip"
-    (0), "abort" (raise at the first failure, after writing the rows before it).
+    place with its error; an empty text is no failure (no label, no error, counted in
+    ``empty``). ``on_error``: "fail" (exit status 1 where rows failed), "keep" (0; "skip" is
+    its older name), "abort" (raise at the first failure, after writing the rows before it).
     ``resume=True`` goes on from an interrupted run into the same ``output``, refused where
     the input or the settings changed. ``fields``: the pipeline's fields to write (default:
     all it assigns). ``line_format(names, text_key)`` makes the text output's line function.
@@ -373,7 +383,7 @@ def run_batch(pipeline: Pipeline, input: str | Source, output: str | None = None
     if line_format is not None:
         line_format = line_format(names, source.text_key)
     identity = run_identity(source, pipeline, token_format)
-    check_not_an_input(output, [p for p, _ in identity["input"] or ()])
+    check_not_an_input(output, [p for p, *_ in identity["input"] or ()])
     if resume and source.spec == "-":  # a part file from other data would be mixed in
         raise UsageError("resume=True cannot tell whether stdin brings the same data as the "
                          "interrupted run: give the input as a file, or start over without "
@@ -412,6 +422,7 @@ def run_batch(pipeline: Pipeline, input: str | Source, output: str | None = None
     finally:
         gc.set_threshold(*thresholds)
     result.rows, result.failed, result.seconds = stats.rows, stats.failed, stats.seconds
+    result.empty = stats.empty
     result.errors = stats.errors
     if stats.extra_rows and writer.fmt in ("csv", "tsv", "parquet"):
         names_ = ", ".join(sorted(stats.extra_fields)[:5])
@@ -491,7 +502,8 @@ def apply_table(pipeline: Pipeline, table: Any, *, text_column: str, sentences: 
     """A table of rows through ``pipeline``: the same rows in the same order, with kotext's
     output columns (see ``output_columns``) and the error column appended. ``table`` is a
     pandas DataFrame or a pyarrow Table, and so is the result. A row that fails keeps its
-    place with its error; empty cells (None, NaN) are empty texts."""
+    place with its error; empty cells (None, NaN) are empty texts, which are no error (see
+    ``Doc.is_empty``)."""
     import pyarrow as pa
 
     is_pandas = not isinstance(table, (pa.Table, pa.RecordBatch))

@@ -51,6 +51,14 @@ class Doc:
     error: str | None = None
 
     @property
+    def is_empty(self) -> bool:
+        """The text is empty or only white space (as given, or once cleaned: a blank line,
+        an empty cell, only HTML). Empty is not an error: such a document keeps its place
+        in the output, with no tokens and no label, summary or keywords, and no error; a
+        run counts it as empty and exits 0 for it."""
+        return not self.text.strip()
+
+    @property
     def score(self) -> float | None:
         """Probability of ``label`` (classification stages)."""
         if self.label is None or not self.scores:

@@ -50,10 +50,8 @@ def explain(pipeline, text: str) -> Explanation:
         doc = st(doc)
     if not doc.text.strip():  # as classify: no label for an empty text
         from .errors import UsageError
-        from .stages.classify import EMPTY_TEXT
-
-        raise UsageError(f"{EMPTY_TEXT} (the text is empty after cleaning): give the text "
-                         f"to explain, e.g. kotext explain \"배우 연기가 좋았다\"")
+        raise UsageError("empty text: nothing to explain (the text is empty after cleaning): "
+                         "give the text to explain, e.g. kotext explain \"배우 연기가 좋았다\"")
     spans, probs = model.attributions(doc)
     labels = clf_stage.labels
     k = len(labels)

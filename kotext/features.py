@@ -59,6 +59,15 @@ def _ngram_hashes(codes: np.ndarray, docid: np.ndarray, nmin: int, nmax: int, sa
     return out
 
 
+def _head(tokens, max_chars: int):
+    """The tokens that start within the first ``max_chars`` characters."""
+    if not tokens:
+        return ()
+    import bisect
+
+    return tokens[:bisect.bisect_left(tokens, max_chars, key=lambda t: t.start)]
+
+
 class HashedNgrams:
     """Character n-grams (``char_ngrams``) and morpheme n-grams (``morph_ngrams``; needs
     ``doc.tokens``), hashed into ``2**bits`` binary features."""
@@ -126,7 +135,9 @@ class HashedNgrams:
                 yield ("c", *g)
         lo, hi = self.morph_ngrams
         if hi:
-            toks = [d.tokens or () for d in docs]
+            cap = self.max_chars  # the tokens of the characters read, as for char n-grams
+            toks = [_head(d.tokens, cap) if len(d.text) > cap else (d.tokens or ())
+                    for d in docs]
             lens_m = np.fromiter(map(len, toks), dtype=np.int64, count=n_docs)
             flat = chain.from_iterable(toks)
             # (form, tag) keys and known ids at C speed: no string built per token

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,31 @@ def _load_user_dict(kiwi, path: Path) -> None:
         os.unlink(tmp)
 
 
+def _warm(kiwi):
+    kiwi.tokenize("가")  # Kiwi finishes loading its model on the first call
+    return kiwi
+
+
+# Set by the CLI: Kiwi's load (seconds in C++ holding the GIL, where no Python signal
+# handler runs) is then ended by Ctrl-C at once, as the shell's default action would; what
+# a job has written is then as after kill -9, which --resume takes. A library caller's own
+# Ctrl-C handling is never changed.
+HARD_INTERRUPT_WHILE_LOADING = False
+
+
+def _while_loading(fn):
+    import signal
+
+    if not (HARD_INTERRUPT_WHILE_LOADING and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+        return fn()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        return fn()
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
              user_words: tuple[str, ...] = (), user_dict: str | None = None):
     key = (model_type, num_workers, tuple(user_words), user_dict)
@@ -94,7 +121,8 @@ def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
             from kiwipiepy import Kiwi
 
             try:
-                kiwi = Kiwi(num_workers=num_workers, model_type=model_type)
+                kiwi = _while_loading(lambda: _warm(Kiwi(num_workers=num_workers,
+                                                     model_type=model_type)))
             except Exception as e:  # e.g. an unknown model_type
                 raise ConfigError(f"cannot build Kiwi (model_type={model_type!r}): {e}") from None
             for item in user_words:
@@ -124,3 +152,57 @@ def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
                     ) from None
             _KIWIS[key] = kiwi
         return kiwi
+
+
+# Kiwi's time on one text grows about with its length squared (a 200,000-character line
+# took 10 s, a 5 MB one hours, and Ctrl-C waited for the call). A text longer than WINDOW
+# goes to Kiwi as pieces of at most WINDOW characters, cut at a line break, else after
+# sentence-final punctuation, else at a space, in the last half of each piece; only a run
+# of WINDOW // 2 characters without any of them is cut inside a word.
+WINDOW = 1000
+SENTENCE_END = re.compile(r"[.!?…。][\"'”’)\]」』]*\s+(?=\S)")
+_SPACE = re.compile(r"\s")
+_NO_CUT_BEFORE = frozenset("\u200d\ufe0e\ufe0f")  # ZWJ and variation selectors
+
+
+def _last(pattern: re.Pattern, text: str, lo: int, hi: int):
+    m = None
+    for m in pattern.finditer(text, lo, hi):  # noqa: B007 - the last one is kept
+        pass
+    return m
+
+
+def windows(text: str, size: int | None = None, limit: int | None = None
+            ) -> list[tuple[int, int, bool]]:
+    """The pieces ``(start, end, joined)`` of ``text`` that Kiwi tokenizes, in order and
+    covering it (or, with ``limit``, its first ``limit`` characters carried on to the end of
+    the word there), each at most ``size`` (default WINDOW) long. ``joined``: the piece starts inside a sentence (cut at a space or
+    inside a word), so its first sentence goes on the one before. A text up to ``size``
+    characters is one piece."""
+    size = size or WINDOW
+    n = len(text)
+    if limit is not None and n > limit:
+        m = _SPACE.search(text, limit - 1 if limit else 0, limit + 200) if limit else None
+        n = m.start() if m else min(n, limit + 200)
+    if n <= size:
+        return [(0, n, False)]
+    out: list[tuple[int, int, bool]] = []
+    pos, joined = 0, False
+    while n - pos > size:
+        lo, hi = pos + size // 2, pos + size
+        cut = text.rfind("\n", lo, hi) + 1
+        soft = False
+        if not cut:
+            last = _last(SENTENCE_END, text, lo, hi)
+            cut = last.end() if last else 0
+        if not cut:
+            last = _last(_SPACE, text, lo, hi)
+            cut, soft = (last.end() if last else hi), True
+            while not last and cut > lo and (
+                    unicodedata.combining(text[cut]) or text[cut] in _NO_CUT_BEFORE
+                    or text[cut - 1] == "\u200d" or "\udc00" <= text[cut] <= "\udfff"):
+                cut -= 1  # not between a letter and its combining mark, nor in a sequence
+        out.append((pos, cut, joined))
+        pos, joined = cut, soft
+    out.append((pos, n, joined))
+    return out

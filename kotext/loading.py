@@ -54,7 +54,10 @@ def classify_pipeline(model: str = "sentiment-ko", batch_size: int | None = None
         # a transformer sorts each batch's texts by length before padding: a larger pool
         # pads less; the other models gain from small batches (see pipeline.BATCH_SIZE)
         batch_size = 1000 if clf.method == "transformer" else BATCH_SIZE
-    return Pipeline([*stages_from_config(clf.preprocess), clf], batch_size=batch_size)
+    reads = clf.reads_chars  # tokenize no more than the model reads
+    pre = [dict(cfg, max_chars=reads) if reads and cfg.get("factory") == "kiwi.v1"
+           and cfg.get("max_chars") is None else cfg for cfg in clf.preprocess]
+    return Pipeline([*stages_from_config(pre), clf], batch_size=batch_size)
 
 
 def docvec_pipeline(vectors: str, batch_size: int = 1000, loaded: Any = None,

@@ -81,12 +81,60 @@ def read_config(folder: Path) -> dict[str, Any]:
     version = cfg.get("kotext", {}).get("format") if isinstance(cfg.get("kotext"), dict) else None
     if version is None:
         raise ModelError(f"{path}: no kotext.format entry; not a kotext model folder")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelError(f"{path}: kotext.format is {version!r}, not a whole number; the "
+                         f"file is damaged, retrain or copy the model again")
+    _check_shape(cfg, path)
     if version > FORMAT_VERSION:
         raise ModelError(
             f"{path}: model format {version} is newer than this kotext understands "
             f"({FORMAT_VERSION}); upgrade kotext (pip install -U kotext)"
         )
     return cfg
+
+
+def _check_shape(cfg: dict[str, Any], path: Path) -> None:
+    """The entries a classifier reads, of the types it reads them as: a damaged or
+    hand-edited config.json fails here, naming the entry, not deep in loading."""
+    def bad(key: str, want: str):
+        return ModelError(f"{path}: {key} is {cfg_get(key)!r}, expected {want}; the file is "
+                          f"damaged or hand-edited: retrain or copy the model again")
+
+    def cfg_get(key: str):
+        node: Any = cfg
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    def whole(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    cfg = {k: v for k, v in cfg.items() if v is not None}  # null: as if absent
+    for key in ("method", "name", "row_norm"):
+        if key in cfg and not isinstance(cfg[key], str):
+            raise bad(key, "a string")
+    if "labels" in cfg:
+        labels = cfg["labels"]
+        if not (isinstance(labels, list) and labels and all(
+                isinstance(x, (str, int)) and not isinstance(x, bool) for x in labels)):
+            raise bad("labels", "a list of label names")
+    for key in ("preprocess", "members"):
+        if key in cfg and not (isinstance(cfg[key], list) and all(
+                isinstance(x, dict) for x in cfg[key])):
+            raise bad(key, "a list of objects")
+    if any(not isinstance(x.get("factory"), str) for x in cfg.get("preprocess", ())):
+        raise bad("preprocess", 'objects each with "factory": "NAME"')
+    feats = cfg.get("features")
+    if "features" in cfg and not isinstance(feats, dict):
+        raise bad("features", "an object")
+    for key, v in (feats or {}).items():
+        if key in ("bits", "max_chars", "max_len") and not (whole(v) and v > 0):
+            raise bad(f"features.{key}", "a whole number, 1 or more")
+        if key in ("char_ngrams", "morph_ngrams") and not (
+                isinstance(v, list) and len(v) == 2 and all(whole(x) for x in v)):
+            raise bad(f"features.{key}", "[low, high], two whole numbers")
+    if feats and "bits" in feats and feats["bits"] > 30:
+        raise bad("features.bits", "at most 30")
 
 
 def require_files(folder: Path, names: list[str]) -> None:

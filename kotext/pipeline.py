@@ -155,6 +155,9 @@ class Pipeline:
             raise ConfigError(f'{where}[pipeline] stages must be a list of stage names, '
                               f'e.g. stages = ["clean", "tokenize"]')
         stage_cfgs = cfg.get("stages", {})
+        if not isinstance(stage_cfgs, dict):
+            raise ConfigError(f"{where}stages must be tables [stages.NAME] (with factory = "
+                              f'"..."), not {stage_cfgs!r}')
         for name, scfg in stage_cfgs.items():
             if not isinstance(scfg, dict):
                 raise ConfigError(f'{where}stages.{name} must be a table ([stages.{name}] '
@@ -169,7 +172,7 @@ class Pipeline:
         for name in pipe_cfg["stages"]:
             scfg = dict(stage_cfgs.get(name, {}))
             factory = scfg.pop("factory", None)
-            if factory is None:
+            if not isinstance(factory, str):
                 raise ConfigError(f'{where}[stages.{name}] needs factory = "..." '
                                   f"(known: {', '.join(registry.names())})")
             cls_ = registry.get(factory)

@@ -23,7 +23,9 @@ def test_pandas_rows_in_equal_rows_out_with_errors_in_place(senti):
     assert list(out.columns)[:2] == ["id", "document"] and list(out.columns)[-3:] == [
         "label", "score", "error"]
     assert out["label"][10] == "positive" and out["error"][10] is None
-    assert out["label"][11] is None and "empty text" in out["error"][11]
+    # empty is no error: no label, no error (it was "empty text: nothing to classify")
+    assert out["label"][11] is None and out["error"][11] is None
+    assert out["label"][12] is None and out["error"][12] is None
     assert "NUL" in out["error"][13]
 
 

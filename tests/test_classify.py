@@ -75,19 +75,24 @@ def test_odd_texts_get_a_label(model_dir, text):
     assert d.error is None and d.label in ("negative", "positive") and 0 <= d.score <= 1
 
 
-def test_empty_texts_get_no_label_but_an_error(model_dir, cli, write):
-    # they got the model's prior (negative 0.567) and counted as negative reviews
+def test_empty_texts_get_no_label_and_no_error(model_dir, cli, write):
+    # they got the model's prior (negative 0.567) and counted as negative reviews; then an
+    # error ("empty text: nothing to classify"), so a .txt with blank lines exited 1. Empty
+    # is no error now (Doc.is_empty): no label, no error, counted as empty, exit 0.
     nlp = kotext.load(model_dir)
     docs = list(nlp.pipe(["", "   ", None, float("nan"), "좋다"]))
     assert [d.label for d in docs][:4] == [None] * 4 and docs[4].label is not None
-    assert all(d.error.endswith("empty text: nothing to classify") for d in docs[:4])
-    assert docs[4].error is None
+    assert all(d.error is None and d.is_empty for d in docs[:4])
+    assert docs[4].error is None and not docs[4].is_empty
     f = write("e.csv", "id,document\n1,좋다\n2,\n3,별로\n")
     r = cli("classify", f, "--text-column", "document", "--model", model_dir,
             "--format", "csv")
-    assert r.exit_code == 1 and "1 failed" in r.stderr, r.output
+    assert r.exit_code == 0, r.output
     rows = r.stdout.strip().splitlines()
-    assert len(rows) == 4 and rows[2].startswith("2,,,,") and "empty text" in rows[2]
+    assert len(rows) == 4 and rows[2] == "2,,,,"
+    r = cli("classify", f, "--text-column", "document", "--model", model_dir,
+            "-o", f.parent / "o.csv")
+    assert r.exit_code == 0 and "1 empty" not in r.stderr  # no summary off a terminal
 
 
 def test_missing_incomplete_and_newer_models(model_dir, tmp_path):
@@ -210,12 +215,11 @@ def test_label_map_parsing():
 def test_cli_classify_table_csv_and_rows_kept(model_dir, cli, write):
     f = write("r.txt", "정말 재밌는 영화였어요\n\n최악의 영화\n")
     res = cli("classify", f, "--model", model_dir)
-    # the blank line keeps its place, with no label: an empty text is not a review
-    assert res.exit_code == 1 and "--on-error skip accepts them" in res.stderr
-    res = cli("classify", f, "--model", model_dir, "--on-error", "skip")
+    # the blank line keeps its place, with no label: an empty text is not a review, nor an
+    # error (each blank line between paragraphs made the run exit 1)
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
-    assert len(lines) == 3 and "empty text" in lines[1]
+    assert len(lines) == 3 and lines[1] == "-"
     assert lines[0].startswith("positive") and lines[2].startswith("negative")
     # the same table in a .txt file (it held the label alone)
     res = cli("classify", f, "--model", model_dir, "-o", f.parent / "labels.txt",
@@ -295,7 +299,7 @@ def test_cli_explain(model_dir, cli, tmp_path):
     # 지루했다: 지루하/VA and 었/EP share 했; the page's hover text names both (었 was lost)
     assert re.search(r'title="지루하/VA: [^"]*; 었/EP: ', page), page
     res = cli("explain", "  ", "--model", model_dir)  # it explained the model's prior
-    assert res.exit_code == 2 and "empty text: nothing to classify" in res.output
+    assert res.exit_code == 2 and "empty text: nothing to explain" in res.output
 
 
 def test_explain_attributions_sum_to_the_score(model_dir):

@@ -307,7 +307,8 @@ def test_resume_after_interrupt(cli, write, tmp_path):
 
 def test_resumed_run_counts_all_its_rows(cli, write, tmp_path):
     # the summary said "3 rows" for a 4-row file, while it named row 2 and row 3
-    src = write("e.txt", "좋은 영화\n\n   \n나쁜 영화\n")
+    # (rows 2 and 3 failed for an empty text; empty is no error now: a NUL fails them)
+    src = write("e.txt", "좋은 영화\n나\x00쁜\n지\x00루\n나쁜 영화\n")
     out = tmp_path / "o.csv"
     r = cli("classify", src, "-o", out, "--on-error", "abort")
     assert r.exit_code == 1
@@ -637,7 +638,7 @@ def test_failed_rows_exit_1_even_when_stderr_is_closed_early(write, tmp_path):
     import subprocess
     import sys
 
-    src = write("r.csv", "id,text\n1,좋은 영화\n2,\n3,지루한 영화\n")
+    src = write("r.csv", "id,text\n1,좋은 영화\n2,나\x00쁜\n3,지루한 영화\n")  # a NUL fails
     proc = subprocess.Popen([sys.executable, "-m", "kotext", "classify", str(src), "-o",
                              str(tmp_path / "o.csv")], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -649,10 +650,10 @@ def test_failed_rows_exit_1_even_when_stderr_is_closed_early(write, tmp_path):
 def test_resume_after_an_abort_on_the_first_row_is_not_told_there_was_nothing(cli, write,
                                                                               tmp_path):
     # a part file and checkpoint of 0 rows: "no interrupted run to go on from" was wrong
-    src = write("r.csv", "id,text\n1,\n2,좋은 영화\n")
+    src = write("r.csv", "id,text\n1,나\x00쁜\n2,좋은 영화\n")  # a NUL fails row 1
     out = tmp_path / "o.csv"
     r = cli("classify", src, "-o", out, "--on-error", "abort")
     assert r.exit_code == 1 and (tmp_path / "o.csv.part").exists()
-    r = cli("classify", src, "-o", out, "--resume", "--on-error", "skip")
+    r = cli("classify", src, "-o", out, "--resume", "--on-error", "keep")
     assert r.exit_code == 0 and "no interrupted run" not in r.stderr
     assert [row["id"] for row in read_csv(out)] == ["1", "2"]

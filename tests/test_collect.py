@@ -79,6 +79,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = page("에이전트", [P1, self.headers.get("User-Agent", "")]).encode()
             self._send(200, body, "text/html; charset=utf-8")
             return
+        if self.path == "/to-file":
+            self.send_response(302)
+            self.send_header("Location", "file:///etc/passwd")
+            self.end_headers()
+            return
         if self.path == "/loop":
             self.send_response(302)
             self.send_header("Location", "/loop")
@@ -319,3 +324,15 @@ def test_help_has_example():
     res = CliRunner().invoke(main, ["collect", "--help"])
     assert res.exit_code == 0
     assert "Examples:" in res.output and "kotext collect --urls-file urls.txt" in res.output
+
+
+def test_file_urls_are_files_and_a_redirect_to_one_is_named(pages, server, cli):
+    # file:///path said "no such file" for a file that exists; a redirect to file:// was
+    # reported as a redirect loop
+    page = pages / "a_utf8.html"
+    row, = collect([page.as_uri()])
+    assert row["error"] is None and row["title"] == UTF8_TITLE
+    r = cli("collect", page.as_uri(), "--format", "jsonl")
+    assert r.exit_code == 0, r.output
+    row, = collect([f"{server}/to-file"], timeout=5)
+    assert "redirected to file:///etc/passwd" in row["error"] and "loop" not in row["error"]

@@ -273,6 +273,7 @@ def test_cli_embed_commands(cli, write, tmp_path):
     assert res["analogy"][0]["accuracy"] is None and res["analogy"][0]["covered"] == 0
     r = cli("embed", "evaluate", "--model", out, "--analogy", none)  # the table said "nan"
     assert r.exit_code == 0 and "accuracy n/a (no question covered)" in r.stdout
+    assert "eojeol" in r.stdout  # why (kor_analogy_syntactic.txt asks in 밥을), not just n/a
     r = cli("embed", "plot", "--model", out, "--words", "배우,감독,영화,음악", "-o",
             tmp_path / "p.png")
     assert r.exit_code == 0 and (tmp_path / "p.png").is_file()

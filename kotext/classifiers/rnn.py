@@ -53,6 +53,9 @@ class Params:
     tokens: str = "form"        # without vectors (otherwise the vectors' own)
     threads: int = 1            # torch CPU threads (0: torch's default); one is fastest for
                                 # this small network on a busy 2-core machine
+    sampler: str | None = None  # balanced: draw each epoch's rows class-evenly
+    aux_weight: float = 0.5     # the auxiliary head's loss weight (with data.aux)
+    aux_type: str = "auto"      # auto | regression | classes
 
     def __post_init__(self) -> None:
         for key, lo in (("epochs", 1), ("hidden", 1), ("max_len", 1), ("batch_size", 1),

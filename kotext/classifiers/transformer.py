@@ -145,7 +145,9 @@ class Params:
     dropout: float | None = None
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
-    sampler: str | None = None   # weighted: balance classes by sampling
+    sampler: str | None = None   # balanced (or weighted): balance classes by sampling
+    aux_weight: float = 0.5      # the auxiliary head's loss weight (with data.aux)
+    aux_type: str = "auto"       # auto | regression | classes
     fp16: bool = False
     device: str | None = None
     resume: bool = False
@@ -181,8 +183,8 @@ class Params:
             bad(f"dropout={self.dropout}: in [0, 1), e.g. 0.1")
         if self.weight_decay < 0:
             bad(f"weight_decay={self.weight_decay}: must be 0 or more")
-        if self.sampler not in (None, "weighted"):
-            bad(f"sampler={self.sampler!r}: weighted (or leave it out)")
+        if self.sampler not in (None, "weighted", "balanced"):
+            bad(f"sampler={self.sampler!r}: balanced (or leave it out)")
         parse_freeze(self.freeze)
 
 

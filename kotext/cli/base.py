@@ -44,6 +44,9 @@ class KotextGroup(click.Group):
                        "open it (e.g. > results.txt), or pass -o FILE where the command has "
                        "it", err=True)
             sys.exit(2)
+        from .. import kiwi
+
+        kiwi.HARD_INTERRUPT_WHILE_LOADING = True  # Ctrl-C also while Kiwi loads
         try:
             return super().invoke(ctx)
         except KotextError as e:
@@ -70,6 +73,8 @@ class KotextGroup(click.Group):
                 f"there)" if part and part.suffix == ".part" and _RUN["resumable"] else
                 " (parquet output starts over)" if part else ""), err=True)
             sys.exit(130)
+        finally:
+            kiwi.HARD_INTERRUPT_WHILE_LOADING = False
 
 
 # the running job's -o part file, and the exit code it ends with once that is known (so
@@ -108,7 +113,9 @@ FLAGS = {"output": "-o", "out_format": "--format", **{p: "--" + p.replace("_", "
     "label_smoothing", "dropout", "freeze", "fp16", "hidden", "heads", "layers",
     "vocab_size", "mlm_probability", "plot", "gold_field", "pred_field", "doc_field",
     "summary_field", "max_source_length", "max_target_length", "weight_decay",
-    "max_grad_norm", "grad_accum", "C", "bits", "char_ngrams", "morph_ngrams", "threads")}}
+    "max_grad_norm", "grad_accum", "C", "bits", "char_ngrams", "morph_ngrams", "threads",
+    "aux_column", "aux_type", "aux_weight")},
+    "concurrency": "--n-process"}
 
 
 _PY_PARAM = re.compile(r"\b(" + "|".join(sorted(FLAGS, key=len, reverse=True)) +
@@ -137,6 +144,10 @@ def flag_message(message: str) -> str:
 def _log(message: str) -> None:
     """A library log line (training progress) on stderr, with flags for parameters."""
     click.echo(flag_message(message), err=True)
+
+
+def _on_error_name(ctx, param, value: str) -> str:
+    return "keep" if value == "skip" else value  # skip kept the rows too: renamed keep
 
 
 def _cli_n_process(ctx, param, value: int) -> int:
@@ -192,9 +203,11 @@ def io_options(f):
         click.option("--output-encoding", default="utf-8", show_default=True,
                      help="Use utf-8-sig for CSV files that Excel opens in Korean correctly."),
         click.option("--on-error", default="fail", show_default=True,
-                     type=click.Choice(["fail", "skip", "abort"]),
+                     type=click.Choice(["fail", "keep", "abort", "skip"]),
+                     callback=_on_error_name,
                      help="A failing row keeps its place with an error column; fail = exit 1 at "
-                          "the end, skip = exit 0 (still counted), abort = stop at once."),
+                          "the end, keep = exit 0 (still counted), abort = stop at once (skip: "
+                          "keep's old name). Empty texts are no failure."),
         click.option("--resume", is_flag=True,
                      help="Continue an interrupted run into the same -o file (no row twice)."),
         click.option("--batch-size", default=None, type=click.IntRange(1), metavar="N",
@@ -275,6 +288,8 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
         rows = (f"{res.resumed + res.rows} rows ({res.resumed} from the interrupted run, "
                 f"{res.failed_before} of them failed; {res.rows} now, {res.failed} of them "
                 f"failed)" if res.resumed else f"{res.rows} rows, {res.failed} failed")
+        if res.empty:
+            rows += f", {res.empty} empty (no error)"
         click.echo(f"{rows}, {res.seconds:.1f} s ({res.rate:,.0f} docs/s){where}", err=True)
         for e in res.errors:
             click.echo(f"  {e}", err=True)
@@ -283,7 +298,7 @@ def run_job(pipeline, *, input: str, output: str | None, out_format: str | None,
                        f"{res.failed - len(res.errors)}", err=True)
     if res.exit_status:
         click.echo("  (each failing row keeps its place, with the reason in its error column; "
-                   "--on-error skip accepts them and exits 0)", err=True)
+                   "--on-error keep accepts them and exits 0)", err=True)
         sys.exit(1)
 
 

@@ -48,6 +48,8 @@ def _table_line(names: dict[str, str], text_key: str, cut: bool = True,
             text = _fit(" ".join(text.split()), max(room, 20))
         if row.get(error):
             return f"{_left('ERROR', width)} {'':>6}  {text}   [{row[error]}]"
+        if row.get(label) is None:  # an empty text: no label
+            return f"{_left('-', width)} {'':>6}  {text}".rstrip()
         return f"{_left(str(row.get(label)), width)} {float(row.get(score) or 0):6.3f}  {text}"
 
     return line
@@ -113,12 +115,13 @@ def _table_for(io: dict[str, Any], nlp=None):
         else None
 
 
-def _labeled(path, text_column, label_column, encoding, label_map, drop_blank_labels, limit=None):
+def _labeled(path, text_column, label_column, encoding, label_map, drop_blank_labels, limit=None,
+             aux_column=None):
     from ..training.data import read_labeled
 
     return read_labeled(path, text_column=text_column, label_column=label_column,
                         encoding=encoding, label_map=label_map,
-                        drop_blank_labels=drop_blank_labels, limit=limit)
+                        drop_blank_labels=drop_blank_labels, limit=limit, aux_column=aux_column)
 
 
 def label_options(f):
@@ -197,13 +200,11 @@ def evaluate(model, data, text_column, label_column, label_map, drop_blank_label
             f"model's ({', '.join(labels)}){given}. Map the file's labels to the model's with "
             f"--label-map, e.g. --label-map {example}"
         )
-    from ..stages.classify import EMPTY_TEXT
-
     gold, preds, empty = [], [], ds.empty
     with _stage_progress("evaluate", len(ds.texts)) as bar:
         for doc, want in zip(nlp.pipe(ds.texts, on_error="record"), ds.labels):
             bar.update(1)
-            if doc.error is not None and doc.error.endswith(EMPTY_TEXT):
+            if doc.error is None and doc.is_empty:
                 empty += 1  # empty once cleaned (only HTML, a zero-width space): no label
                 continue
             gold.append(want)

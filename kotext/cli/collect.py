@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import UsageError
-from .base import CONTEXT, _RUN, _progress, main
+from .base import CONTEXT, _RUN, _on_error_name, _progress, main
 
 
 @main.command(context_settings=CONTEXT)
@@ -36,9 +36,9 @@ from .base import CONTEXT, _RUN, _progress, main
 @click.option("--user-agent", default=None, metavar="STRING",
               help="User-Agent header sent with requests (default: kotext/VERSION ...).")
 @click.option("--on-error", default="fail", show_default=True,
-              type=click.Choice(["fail", "skip", "abort"]),
+              type=click.Choice(["fail", "keep", "abort", "skip"]), callback=_on_error_name,
               help="A failing page keeps its row with an empty text and an error; fail = exit "
-                   "1 at the end, skip = exit 0 (still counted), abort = stop at once.")
+                   "1 at the end, keep = exit 0 (still counted), abort = stop at once (skip: keep's old name).")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run into the same -o file (no page fetched twice).")
 def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
@@ -57,7 +57,7 @@ def collect(items: tuple[str, ...], urls_file: str | None, output: str | None,
       kotext collect https://news.example.co.kr/article/123
       kotext collect --urls-file urls.txt -o articles.csv --output-encoding utf-8-sig
       kotext collect saved_pages/ 'archive/**/*.html' -o articles.jsonl
-      kotext collect --urls-file urls.txt -o articles.parquet --timeout 10 --on-error skip
+      kotext collect --urls-file urls.txt -o articles.parquet --timeout 10 --on-error keep
     """
     import contextlib
     import itertools

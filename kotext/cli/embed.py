@@ -255,7 +255,7 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
     \b
     Example:
       kotext embed evaluate --model models/vec --similarity kor_ws353.csv \\
-          --analogy kor_analogy_semantic.txt --analogy kor_analogy_syntactic.txt
+          --analogy kor_analogy_semantic.txt
     """
     from ..embeddings import Vectors, evaluate_analogy, evaluate_similarity
     if not similarity and not analogy:
@@ -279,6 +279,11 @@ def embed_evaluate(model, vectors_format, similarity, analogy, oov, sections, js
         lines.append(f"{f}: accuracy {acc} on {r['covered']}/{r['questions']} "
                      f"questions (coverage {r['coverage']:.1%}; {r['accuracy_all']:.4f} "
                      f"counting uncovered as wrong)")
+        if not r["covered"]:
+            lines.append("  (these vectors are of Kiwi morphemes, as kotext embed train makes "
+                         "them; questions in whole words with their particles and endings, "
+                         "eojeol such as 밥을 or 먹었다, never match one: use questions in "
+                         "morphemes, such as kor_analogy_semantic.txt)")
         if sections:
             for s in r["sections"]:
                 lines.append(f"  {s['section']}: {s['correct']}/{s['covered']} "

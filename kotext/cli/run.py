@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sys
+
 import click
 
-from ..errors import UsageError
+from ..errors import UsageError, require
 from ..stages.clean import Clean
 from ..stages.tokenize import KiwiTokenizer
-from .base import CONTEXT, code_option, io_options, main, run_job, stage_options
+from .base import CONTEXT, _RUN, code_option, io_options, main, run_job, stage_options
 from .summarize import _one_doc_per_file
 from .classify import _load_models, _table_for
 
@@ -78,9 +80,15 @@ def tokenize(stage_kw: dict, do_clean: bool, token_format: str, with_sentences: 
 @click.option("--per-line", is_flag=True,
               help=".txt input of a pipeline that summarizes or finds keywords: one document "
                    "per line (default for those: one per file, as `kotext summarize`).")
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="ray: run on Ray Data (a local Ray, or the cluster --address names), -o "
+                   "a folder of parquet parts, --n-process the actors (default: one per CPU).")
+@click.option("--address", default=None, metavar="ADDR",
+              help="--engine ray: the Ray cluster to join (default: $RAY_ADDRESS, else local).")
 @code_option
 def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
-        with_sentences: bool, per_line: bool, **io: Any) -> None:
+        with_sentences: bool, per_line: bool, engine: str, address: str | None,
+        **io: Any) -> None:
     """Run a pipeline file (TOML) over INPUT.
 
     PIPELINE is a path to a .toml file or the name of a shipped one (clean, tokenize, ...).
@@ -90,8 +98,18 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
       kotext run pipelines/tokenize.toml reviews.csv --text-column document -o out.csv
       kotext run tokenize reviews.tsv --set stages.tokenize.pos=nouns --set stages.clean.emoji=remove
       kotext run my_pipeline.toml reviews.csv --code my_stages.py   # stages of your own
+      kotext run sentiment reviews/ --text-column document --engine ray -o labeled/
     """
     from ..loading import load
+
+    if engine == "ray":
+        _RUN["exit"] = _run_on_ray(pipeline_file, list(overrides), address, token_format,
+                                   with_sentences, io)
+        if _RUN["exit"]:
+            sys.exit(1)
+        return
+    if address is not None:
+        raise UsageError("--address names a Ray cluster: add --engine ray")
 
     nlp = load(pipeline_file, overrides=list(overrides))
     if {"summary", "keywords"} & nlp.assigns:  # an article per file, as summarize/keywords
@@ -105,6 +123,45 @@ def run(pipeline_file: str, overrides: tuple[str, ...], token_format: str,
         {"summary", "keywords", "vector"} & nlp.assigns else None
     run_job(nlp, desc=str(pipeline_file), sentences=with_sentences, token_format=token_format,
             line_format=table, **io)
+
+
+def _run_on_ray(pipeline_file: str, overrides: list[str], address: str | None,
+                token_format: str, sentences: bool, io: dict[str, Any]) -> int:
+    """``kotext run --engine ray``: kotext.engines.ray.run_files, its summary on stderr;
+    returns the exit status (1 when rows failed, unless --on-error keep)."""
+    require("ray", "ray", "--engine ray", package="ray[data]")
+    ctx = click.get_current_context()
+    given = [f"--{k.replace('_', '-')}" for k in ("encoding", "whole_file", "quoting", "split",
+                                                 "output_encoding", "resume", "out_format")
+             if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        raise UsageError(f"{', '.join(given)}: not with --engine ray, which reads UTF-8 files "
+                         f"as Ray Data does and writes parquet parts; leave it out")
+    if io["output"] in (None, "-") or io["on_error"] == "abort":
+        raise UsageError("--engine ray writes parquet parts into a folder: give -o FOLDER/ "
+                         "(and --on-error fail or keep)")
+    from ..engines.ray import BATCH_ROWS, run_files
+
+    actors = io["n_process"] if ctx.get_parameter_source("n_process") == \
+        click.core.ParameterSource.COMMANDLINE else None
+    try:
+        stats = run_files(pipeline_file, io["input"], io["output"], overrides=overrides,
+                          text_column=io["text_column"], address=address, concurrency=actors,
+                          batch_size=io["batch_size"] or BATCH_ROWS, sentences=sentences,
+                          token_format=token_format, input_format=io["input_format"])
+    except ValueError as e:  # the library names its parameters; the group shows their flags
+        raise UsageError(str(e)) from None
+    code = int(bool(stats.failed and io["on_error"] == "fail"))
+    click.echo(f"{stats.rows} rows, {stats.failed} failed, {stats.seconds:.1f} s "
+               f"({stats.rows / max(stats.seconds, 1e-9):,.0f} docs/s; Ray's start "
+               f"{stats.start_seconds:.1f} s of it) -> {io['output']} ({len(stats.parts)} "
+               f"parquet parts, in row order by name)", err=True)
+    for e in stats.errors:
+        click.echo(f"  {e}", err=True)
+    if code:
+        click.echo("  (each failing row keeps its place, with the reason in its error column; "
+                   "--on-error keep accepts them and exits 0)", err=True)
+    return code
 
 
 @main.command(context_settings=CONTEXT)

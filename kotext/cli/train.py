@@ -10,8 +10,8 @@ import click
 
 from ..classifiers import methods_of
 from ..errors import UsageError, require
-from .base import (CONTEXT, DEVICE_HELP, _log, _model_folder, _stage_progress, device_option,
-                   encoding_option, main, text_column_option)
+from .base import (CONTEXT, DEVICE_HELP, _log, _model_folder, _report, _stage_progress,
+                   device_option, encoding_option, main, text_column_option)
 from .classify import _labeled, label_options
 
 RNN_METHODS = methods_of("kotext.classifiers.rnn")  # gru, lstm
@@ -108,8 +108,9 @@ def transformer_options(f):
         ("--dropout", dict(type=float, help="Dropout (transformer: the model's own; gru/lstm 0.3).")),
         ("--weight-decay", dict(type=float, help="AdamW weight decay (transformer 0.01; gru/lstm 0).")),
         ("--max-grad-norm", dict(type=float, help="Gradient clipping norm (1.0; 0 = off).")),
-        ("--sampler", dict(type=click.Choice(["weighted"]), help="Sample classes evenly "
-                           "(instead of --class-weight balanced).")),
+        ("--sampler", dict(type=click.Choice(["balanced", "weighted"]), help="gru/lstm/"
+                           "transformer: draw each epoch's rows class-evenly (instead of "
+                           "--class-weight balanced; weighted is an older name).")),
         ("--fp16", dict(is_flag=True, default=None, help="Mixed precision on a GPU.")),
         ("--device", dict(metavar="DEVICE", help=DEVICE_HELP)),
         ("--resume", dict(is_flag=True, default=None, help="Continue from FOLDER.checkpoint "
@@ -147,6 +148,9 @@ def transformer_options(f):
               help="--eval's text column, where it differs from --text-column.")
 @click.option("--eval-label-column", default=None, metavar="NAME",
               help="--eval's label column, where it differs from --label-column.")
+@click.option("--eval-label-map", default=None, metavar="MAP",
+              help="--eval's label map, where it differs from --label-map (e.g. training on "
+                   "ratings, testing on 0/1 labels).")
 @click.option("--val-fraction", default=0.1, show_default=True, type=float,
               help="Share of the training data held out (stratified) for validation.")
 @click.option("--refit/--no-refit", default=False, show_default=True,
@@ -175,13 +179,60 @@ def transformer_options(f):
 @click.option("--threads", default=None, type=click.IntRange(0),
               help="gru/lstm: torch CPU threads (1, fastest on a busy machine; 0: torch's "
                    "default). Results can differ slightly with the thread count.")
+@click.option("--balance", is_flag=True,
+              help="Use as many rows of each label as the rarest label has (a sample seeded "
+                   "by --seed), e.g. to train on a balanced share of imbalanced ratings.")
+@click.option("--cv", "cv", default=None, type=click.IntRange(2), metavar="K",
+              help="Also cross-validate: K stratified folds (seeded by --seed); per-fold and "
+                   "mean +- std accuracy and macro-F1, the per-class table; in the model card.")
+@click.option("--json", "json_out", default=None, metavar="FILE",
+              help="--cv: the cross-validation metrics as JSON ('-': stdout).")
+@click.option("--oof", default=None, metavar="FILE.csv",
+              help="--cv: write the out-of-fold predictions (row, fold, text, gold, pred, "
+                   "p_LABEL...).")
+@click.option("--unlabeled", default=None, metavar="FILE",
+              help="Unlabeled text (any file kotext reads): pseudo-labels, or with --teacher "
+                   "its soft labels.")
+@click.option("--unlabeled-text-column", default=None, metavar="NAME",
+              help="--unlabeled's text column, where it differs from --text-column.")
+@click.option("--unlabeled-where", default=None, metavar="COL=VALUES",
+              help="Use only --unlabeled rows whose column holds these values/ranges, e.g. "
+                   "rating=5-8.")
+@click.option("--pseudo-threshold", default=0.95, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Pseudo-labels: keep rows the model labels with at least this probability.")
+@click.option("--pseudo-rounds", default=1, show_default=True, type=click.IntRange(1),
+              help="Pseudo-labels: label, add, retrain this many times.")
+@click.option("--pseudo-per-class", default=None, type=click.IntRange(1), metavar="N",
+              help="Pseudo-labels: add at most N rows per label a round (the most confident).")
+@click.option("--teacher", default=None, metavar="MODEL",
+              help="Distill: a model folder (an ensemble too) whose soft labels on the "
+                   "training rows and --unlabeled text the model trains on.")
+@click.option("--temperature", default=1.0, show_default=True,
+              type=click.FloatRange(0, min_open=True), help="--teacher: soften its "
+              "probabilities (softmax(logits / T)).")
+@click.option("--gold-weight", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="--teacher: the gold label's share of a training row's target.")
+@click.option("--aux-column", default=None, metavar="NAME",
+              help="gru/lstm/transformer: train an auxiliary head on this column too "
+                   "(multi-task; e.g. rating); the saved model has the main head only.")
+@click.option("--aux-type", default="auto", show_default=True,
+              type=click.Choice(["auto", "regression", "classes"]),
+              help="--aux-column: regression (numbers) or classes; auto: regression when "
+                   "every value is a number.")
+@click.option("--aux-weight", default=0.5, show_default=True,
+              type=click.FloatRange(0, min_open=True), help="--aux-column: its loss weight.")
 @transformer_options
 def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                          drop_blank_labels, encoding, output, method, eval_file,
                          eval_text_column, eval_label_column, val_fraction, refit,
                          class_weight, seed, C, char_ngrams, morph_ngrams, bits, limit,
                          name, members=None, description="", licence=None, vectors=None,
-                         hidden=None, threads=None,
+                         hidden=None, threads=None, cv=None, json_out=None, oof=None,
+                         unlabeled=None, unlabeled_text_column=None, unlabeled_where=None,
+                         pseudo_threshold=0.95, pseudo_rounds=1, pseudo_per_class=None,
+                         teacher=None, temperature=1.0, gold_weight=0.5, aux_column=None,
+                         aux_type="auto", aux_weight=0.5, eval_label_map=None, balance=False,
                          transformer_params=None) -> None:
     """Train a text classifier on your own labels (binary or multi-class).
 
@@ -199,6 +250,16 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
           --train train.tsv --eval test.tsv --label-map 0=negative,1=positive \\
           --epochs 3 --lr 3e-5 --batch-size 32 -o models/my-bert
       kotext train classifier --config train.toml --lr 2e-5   # options from TOML
+
+    \b
+    Training techniques:
+      ... --cv 5 --json cv.json --oof oof.csv        # 5-fold cross-validation too
+      ... --unlabeled reviews.tsv.gz --unlabeled-where rating=5-8 \\
+          --pseudo-threshold 0.95 --pseudo-rounds 2 --pseudo-per-class 20000
+      ... --teacher models/my-ensemble --unlabeled more.txt --temperature 2 \\
+          --gold-weight 0.5                          # distill into a fast student
+      ... --method gru --aux-column rating --aux-weight 0.3   # multi-task
+      ... --method lstm --sampler balanced           # class-even epochs
     """
     from ..training.classifier import train_classifier
 
@@ -245,17 +306,26 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
             params["threads"] = threads
     elif transformer_params:
         raise UsageError(_not_for(sorted(transformer_params), method))
+    _check_techniques(method, cv, json_out, oof, unlabeled, unlabeled_text_column,
+                      unlabeled_where, teacher, aux_column, click.get_current_context())
+    if aux_column and method in ("gru", "lstm", "transformer"):
+        params.update(aux_type=aux_type, aux_weight=aux_weight)
     try:  # the method's parameters dataclass checks the values, before any data is read
         params = METHODS[method].make_params(params)
     except UsageError as e:
         raise _as_option(e, {v: k for k, v in _RNN_SHARED.items()}) from None
     data = _labeled(train_file, text_column, label_column, encoding, label_map,
-                    drop_blank_labels, limit)
-    if (eval_text_column or eval_label_column) and not eval_file:
-        raise UsageError("--eval-text-column and --eval-label-column go with --eval FILE")
+                    drop_blank_labels, limit, aux_column=aux_column)
+    if balance:
+        from ..training.data import balanced
+
+        data = balanced(data, seed)
+    if (eval_text_column or eval_label_column or eval_label_map) and not eval_file:
+        raise UsageError("--eval-text-column, --eval-label-column and --eval-label-map go "
+                         "with --eval FILE")
     eval_data = _labeled(eval_file, eval_text_column or text_column,
-                         eval_label_column or label_column, encoding, label_map,
-                         drop_blank_labels) if eval_file else None
+                         eval_label_column or label_column, encoding,
+                         eval_label_map or label_map, drop_blank_labels) if eval_file else None
     if eval_data is not None:
         unseen = {k: v for k, v in eval_data.counts().items() if k not in data.counts()}
         if unseen:
@@ -270,16 +340,99 @@ def train_classifier_cmd(train_file: str, text_column, label_column, label_map,
                        f"cleaned) left out: classify gives such a row no label either", err=True)
     click.echo(f"training on {len(data.texts)} rows: " + ", ".join(
         f"{k} {v}" for k, v in sorted(data.counts().items())), err=True)
-    train_classifier(data, output, method=method, eval_data=eval_data, val_fraction=val_fraction,
-                     seed=seed, class_weight=class_weight, params=params, refit=refit,
-                     name=name, description=description, licence=licence,
-                     data_description=f"`{train_file}`, text column `{data.text_column}`"
-                     f", labels from `{label_column}`"
-                     + (f" mapped with `{label_map}`" if label_map else "")
-                     + (f"; {data.dropped} rows left out" if data.dropped else "") + ".",
-                     progress=_stage_progress,
-                     log=_log)
+    texts = None
+    if unlabeled:
+        from ..training.data import read_unlabeled
+
+        texts = read_unlabeled(unlabeled, text_column=unlabeled_text_column or text_column,
+                               encoding=encoding, where=unlabeled_where)
+        click.echo(f"unlabeled: {len(texts)} texts from {unlabeled}"
+                   + (f" where {unlabeled_where}" if unlabeled_where else ""), err=True)
+    kw = dict(method=method, eval_data=eval_data, val_fraction=val_fraction, seed=seed,
+              class_weight=class_weight, params=params, refit=refit, name=name,
+              description=description, licence=licence,
+              data_description=f"`{train_file}`, text column `{data.text_column}`"
+              f", labels from `{label_column}`"
+              + (f" mapped with `{label_map}`" if label_map else "")
+              + (f"; {data.dropped} rows left out" if data.dropped else "") + ".",
+              progress=_stage_progress, log=_log)
+    if teacher:
+        from ..training.distill import distill, distillation_data
+
+        student = distillation_data(data, teacher, texts, temperature=temperature,
+                                    gold_weight=gold_weight, log=_log)
+        cv_result = _cv(student, cv, json_out, oof, kw)
+        distill(data, output, teacher=teacher, unlabeled=texts, temperature=temperature,
+                gold_weight=gold_weight, prepared=student, **kw)
+    elif texts is not None:
+        from ..training.pseudo import train_with_pseudo_labels
+
+        cv_result = _cv(data, cv, json_out, oof, kw)
+        train_with_pseudo_labels(data, texts, output, threshold=pseudo_threshold,
+                                 rounds=pseudo_rounds, per_class=pseudo_per_class, **kw)
+    else:
+        cv_result = _cv(data, cv, json_out, oof, kw)
+        train_classifier(data, output, **kw)
+    if cv_result is not None:
+        from ..training.card import add_to_model
+        from ..training.cv import markdown
+
+        add_to_model(output, "Cross-validation", markdown(cv_result), "cross_validation",
+                     {k: v for k, v in cv_result.items() if k != "oof_path"})
     click.echo(f"model written to {output}", err=True)
+
+
+def _check_techniques(method, cv, json_out, oof, unlabeled, unlabeled_text_column,
+                      unlabeled_where, teacher, aux_column, ctx) -> None:
+    """`train classifier`: the technique flags that need another flag, or another method."""
+    if (json_out or oof) and not cv:
+        raise UsageError("--json and --oof report cross-validation: add --cv K")
+    if (unlabeled_text_column or unlabeled_where) and not unlabeled:
+        raise UsageError("--unlabeled-text-column and --unlabeled-where go with --unlabeled FILE")
+    changed = [f"--{n.replace('_', '-')}" for n in ("pseudo_threshold", "pseudo_rounds",
+                                                     "pseudo_per_class")
+               if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+    if changed and (teacher or not unlabeled):
+        raise UsageError(f"{', '.join(changed)} set pseudo-labels: they need --unlabeled FILE "
+                         f"and no --teacher (with a teacher, its soft labels label the text)")
+    soft = [f"--{n.replace('_', '-')}" for n in ("temperature", "gold_weight")
+            if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+    if soft and not teacher:
+        raise UsageError(f"{', '.join(soft)} go with --teacher MODEL")
+    aux = [f"--{n.replace('_', '-')}" for n in ("aux_type", "aux_weight")
+           if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+    if aux and not aux_column:
+        raise UsageError(f"{', '.join(aux)} go with --aux-column NAME")
+    if aux_column and method not in ("gru", "lstm", "transformer"):
+        raise UsageError(f"--aux-column trains a second head: --method gru, lstm or "
+                         f"transformer, not {method}")
+    if method == "ensemble" and (cv or unlabeled or teacher):
+        raise UsageError("--cv, --unlabeled and --teacher train models; --method ensemble "
+                         "combines trained ones: use them when training its members")
+
+
+def _cv(data, cv, json_out, oof, kw):
+    if not cv:
+        return None
+    from ..evaluate import format_report
+    from ..training.cv import cross_validate
+
+    ckw = {k: v for k, v in kw.items() if k in ("method", "val_fraction", "seed",
+                                               "class_weight", "params", "log")}
+    res = cross_validate(data, k=cv, oof_path=oof, **ckw)
+
+    def text(r):
+        lines = [f"cross-validation, {r['k']} folds ({r['method']}, seed {r['seed']}):",
+                 f"{'fold':>4}  {'rows':>7}  accuracy  macro-F1"]
+        lines += [f"{x['fold']:>4}  {x['test_rows']:>7}  {x['accuracy']:8.4f}  "
+                  f"{x['macro_f1']:8.4f}" for x in r["folds"]]
+        lines += [f"mean +- std:    {r['accuracy']['mean']:.4f} +- {r['accuracy']['std']:.4f}"
+                  f"   {r['macro_f1']['mean']:.4f} +- {r['macro_f1']['std']:.4f}", "",
+                  "out-of-fold predictions, all folds:", format_report(r["out_of_fold"])]
+        return "\n".join(lines)
+
+    _report(res, json_out, text)
+    return res
 
 
 @train.command("summarizer", context_settings=CONTEXT)
@@ -408,7 +561,8 @@ def pretrain(corpus: str, text_column, encoding, output, limit, seed, name, **op
 _RNN_SHARED = {"epochs": "epochs", "patience": "patience", "label_smoothing": "label_smoothing",
                "dropout": "dropout", "batch_size": "batch_size", "lr": "lr",
                "weight_decay": "weight_decay", "max_grad_norm": "clip",
-               "max_length": "max_len", "freeze": "freeze", "decay": "decay"}
+               "max_length": "max_len", "freeze": "freeze", "decay": "decay",
+               "sampler": "sampler"}
 
 
 def _as_option(e: UsageError, names: dict[str, str]) -> UsageError:

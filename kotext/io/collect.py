@@ -50,6 +50,17 @@ def is_url(item: str) -> bool:
     return item[:8].lower().startswith(("http://", "https://"))
 
 
+def _file_url(item: str) -> str:
+    """A ``file://`` URL as its local path (it was "no such file" for a file that exists);
+    anything else as it is."""
+    if not item[:7].lower().startswith("file://"):
+        return item
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    return url2pathname(urlsplit(item).path)
+
+
 # -- which inputs --------------------------------------------------------------------------
 def _html_files(folder: Path) -> list[Path]:
     return sorted(f for f in folder.rglob("*") if f.is_file()
@@ -63,7 +74,7 @@ def expand(items: Iterable[str]) -> Iterator[str]:
     through so that :func:`collect` gives it a row with an error.
     """
     for item in items:
-        item = item.strip()
+        item = _file_url(item.strip())
         if not item or is_url(item):
             if item:
                 yield item
@@ -85,6 +96,7 @@ def check_items(items: Iterable[str]) -> None:
     """Raise :class:`InputError` for an item that is no URL, file, folder or matching glob
     (for arguments typed on the command line, checked before anything is fetched)."""
     for item in items:
+        item = _file_url(item)
         if is_url(item):
             continue
         p = Path(item)
@@ -249,6 +261,9 @@ def _fetch(url: str, timeout: float, user_agent: str, max_bytes: int) -> tuple[b
                 raise _Failed(f"not an HTML page (Content-Type: {ctype})")
             return body, resp.geturl(), resp.headers.get_content_charset()
     except urllib.error.HTTPError as e:
+        if e.code in (301, 302, 303, 307, 308) and "not allowed" in str(e.msg):
+            raise _Failed(f"redirected to {e.filename}, which a web page may not lead to "
+                          f"(only http:// and https:// are followed)") from None
         if e.code in (301, 302, 303, 307, 308):  # urllib's loop message is three lines
             raise _Failed(f"redirect loop (HTTP {e.code}), or a redirect with no "
                           f"Location") from None

@@ -9,6 +9,7 @@ directory or glob of such files, ``-`` for stdin, and Hugging Face datasets
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import gzip
@@ -27,6 +28,8 @@ from typing import Any
 
 from ..errors import InputError, KotextWarning
 from .encoding import (
+    byte_order,
+    looks_like_utf16,
     HEAD_BYTES,
     PrefixedStream,
     check_encoding,
@@ -46,6 +49,7 @@ HEAD_ROWS, HEAD_CHARS = 1000, 8_000_000  # rows read ahead to learn the columns
 QUOTED_TSV_LINES = 20_000  # lines a TSV's CSV quoting is looked for in (a few MB)
 _EXCEL_SEP = re.compile(r"^\ufeff?sep=(.)\r?\n?$", re.IGNORECASE)
 ERROR_KEY = "__kotext_row_error__"  # a reader-level problem with one row (ragged, bad JSON)
+RAW_KEY = "__kotext_raw__"  # with ERROR_KEY: the line as it was (kept in the text column)
 
 
 # JSON may spell a UTF-16 surrogate as an escape (\ud83d\ude00 is one emoji); a lone one
@@ -290,6 +294,17 @@ class Source:
             return gzip.open(path, "rb")
         return open(path, "rb")
 
+    def _encoding(self, head: bytes, name: str) -> str:
+        if not self.encoding:
+            return detect_encoding(head, name)
+        enc = byte_order(head, self.encoding)
+        wide = looks_like_utf16(head)
+        if wide and not codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
+            raise InputError(f"{name}: read as {self.encoding}, but its bytes look like "
+                             f"{wide.upper()} (NUL bytes where that encoding puts them): "
+                             f"pass encoding={wide[:6]!r}")
+        return enc
+
     def _text_stream(self, path: Path | None):
         name = str(path) if path is not None else "stdin"
         raw = self._binary(path)
@@ -297,7 +312,12 @@ class Source:
             head = raw.read(HEAD_BYTES)
         except (OSError, EOFError) as e:
             raise InputError(f"{name}: cannot read ({e})") from None
-        enc = self.encoding or detect_encoding(head, name)
+        try:
+            enc = self._encoding(head, name)
+        except InputError:
+            if path is not None:
+                raw.close()
+            raise
         if enc == "utf-8" and head.startswith(b"\xef\xbb\xbf"):
             enc = "utf-8-sig"
         stream = io.BufferedReader(PrefixedStream(head, raw, close_rest=path is not None),
@@ -495,7 +515,9 @@ class Source:
                         yield {ERROR_KEY: f"item {i}: expected a JSON object, got "
                                           f"{type(obj).__name__}"}
                 return
-            lines: Iterator[str] = iter(text.splitlines(keepends=True))
+            # records end at "\n" only (str.splitlines also cut at U+0085, U+2028, ...,
+            # which JSON strings may hold: one record became two rows)
+            lines: Iterator[str] = iter(text.split("\n"))
         else:
             lines = itertools.chain([line], f)
         for i, line in enumerate(lines, skipped + 1):
@@ -505,12 +527,14 @@ class Source:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg  # "...character at"
-                yield {ERROR_KEY: f"line {i}: not valid JSON ({msg} at column {e.colno})"}
+                yield {ERROR_KEY: f"line {i}: not valid JSON ({msg} at column {e.colno})",
+                       RAW_KEY: line.rstrip("\r\n")}
                 continue
             if _SURROGATE_ESCAPE.search(line):
                 obj = _no_lone_surrogates(obj)
             if not isinstance(obj, dict):
-                yield {ERROR_KEY: f"line {i}: expected a JSON object, got {type(obj).__name__}"}
+                yield {ERROR_KEY: f"line {i}: expected a JSON object, got {type(obj).__name__}",
+                       RAW_KEY: line.rstrip("\r\n")}
                 continue
             yield obj
 
@@ -633,6 +657,7 @@ class Source:
         for cols in files.values():
             columns.update(dict.fromkeys(cols or ()))
         columns.pop(ERROR_KEY, None)
+        columns.pop(RAW_KEY, None)
         if not head and not files:  # no rows: still check the column against a header
             known = self._header or (self._file_columns(self.files[0]) if self.files
                                      else None)  # a parquet file's schema
@@ -698,7 +723,7 @@ class Source:
             rows.close()
         if self._header is not None:  # CSV/TSV (also a UTF-16 .txt read as a table)
             return list(self._header)
-        return ["text"] if fmt == "txt" else [k for k in first or () if k != ERROR_KEY]
+        return ["text"] if fmt == "txt" else [k for k in first or () if k not in (ERROR_KEY, RAW_KEY)]
 
     def _pick_text_column(self) -> str:
         cols = self.columns

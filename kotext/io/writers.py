@@ -116,13 +116,37 @@ def _tsv_cell(v: Any) -> str:
     return s
 
 
+def file_identity(path: str | Path) -> list:
+    """What a --resume checks of an input file: its resolved path, its size, its
+    modification time and a hash of its first and last 64 KB (the size alone let a file
+    edited in place to the same size be resumed, mixing two inputs' rows)."""
+    import hashlib
+
+    p = Path(path).resolve()
+    st = p.stat()
+    h = hashlib.sha256()
+    try:
+        with open(p, "rb") as f:
+            h.update(f.read(1 << 16))
+            if st.st_size > 1 << 17:
+                f.seek(-(1 << 16), os.SEEK_END)
+            h.update(f.read(1 << 16))
+    except OSError:  # unreadable: the reader says so
+        pass
+    return [str(p), st.st_size, st.st_mtime_ns, h.hexdigest()[:16]]
+
+
 def _as_older(now: Any, then: Any) -> Any:
     """This run's identity as a part file from an older kotext recorded it: without the
-    reader options, when it has none (such a part is resumed, not refused)."""
+    reader options, when it has none, and inputs as [path, size] only when it recorded
+    those (such a part is resumed, not refused)."""
     if isinstance(now, dict) and isinstance(then, dict) and \
             "(reader)" not in (then.get("settings") or {}):
-        return {**now, "settings": {k: v for k, v in (now.get("settings") or {}).items()
-                                    if k != "(reader)"}}
+        now = {**now, "settings": {k: v for k, v in (now.get("settings") or {}).items()
+                                   if k != "(reader)"}}
+    if isinstance(now, dict) and isinstance(then, dict) and now.get("input") and \
+            then.get("input") and all(len(x) == 2 for x in then["input"]):
+        now = {**now, "input": [x[:2] for x in now["input"]]}
     return now
 
 
@@ -132,7 +156,8 @@ def _what_changed(then: Any, now: Any) -> str:
     if not (isinstance(then, dict) and isinstance(now, dict)):
         return "by another run"
     if then.get("input") != now.get("input"):
-        files = ", ".join(f"{Path(p).name} of {n:,} bytes" for p, n in then.get("input") or ())
+        files = ", ".join(f"{Path(p).name} of {n:,} bytes" for p, n, *_ in then.get("input")
+                          or ())
         return (f"from another input, or the input has changed since (it was "
                 f"{files or 'not a file'})")
     was = (then.get("settings") or {}).get("(input)")
@@ -386,6 +411,9 @@ class Writer:
     def _init_csv(self) -> None:
         if self.fmt == "csv":
             self._csv = csv.writer(self._f, lineterminator="\n")
+            # Python's csv quotes a cell holding "\n" but not one holding "\r" alone (with
+            # lineterminator "\n"), which a reader takes for a line end: such rows quoted
+            self._csv_all = csv.writer(self._f, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def _start(self) -> None:
         self._init_csv()
@@ -439,7 +467,12 @@ class Writer:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if self.fmt == "csv":
             cols = self.columns
-            self._csv.writerows([[_cell(r.get(c)) for c in cols] for r in rows])
+            table = [[_cell(r.get(c)) for c in cols] for r in rows]
+            for row in table:
+                if any(isinstance(v, str) and "\r" in v and "\n" not in v for v in row):
+                    self._csv_all.writerow(row)
+                else:
+                    self._csv.writerow(row)
         elif self.fmt == "tsv":
             cols = self.columns
             self._f.write("".join("\t".join([_tsv_cell(r.get(c)) for c in cols]) + "\n"

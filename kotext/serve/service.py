@@ -423,7 +423,7 @@ class Service:
         stream.encoder = codecs.getincrementalencoder(writer.encoding)()
         writer.error_key = names["error"]
         return run(self.pipelines[task], upload, writer, fields=fields, names=names,
-                   on_error="skip")
+                   on_error="keep")
 
 
 class _ByteChunks:

@@ -10,8 +10,7 @@ from ..errors import ConfigError, ModelError, installed
 from ..modelio import read_config, resolve_model
 from .base import Stage
 
-EMPTY_TEXT = "empty text: nothing to classify"
-RUNTIME_OPTIONS = {"num_workers", "sentences"}  # options that do not change the features
+RUNTIME_OPTIONS = {"num_workers", "sentences", "max_chars"}  # not changing the features
 
 
 def _check_runtime(folder, cfg: dict[str, Any]) -> None:
@@ -89,6 +88,19 @@ class Classifier(Stage):
         return self._config.get("method")
 
     @property
+    def reads_chars(self) -> int | None:
+        """How many characters of a text the model reads (a linear model's ``max_chars``;
+        an ensemble of such, the most of its members), or None: the whole text."""
+        cfgs = [self._config]
+        if self._config.get("method") == "ensemble":
+            cfgs = [m for m in self._config.get("members", ()) if isinstance(m, dict)]
+        reads = [c.get("features", {}).get("max_chars") if c.get("method") == "linear"
+                 and isinstance(c.get("features"), dict) else None for c in cfgs]
+        if not reads or not all(isinstance(r, int) and r > 0 for r in reads):
+            return None
+        return max(reads)
+
+    @property
     def labels(self) -> list[str]:
         return [str(x) for x in self._config["labels"]]
 
@@ -133,21 +145,24 @@ class Classifier(Stage):
             with _LOAD_LOCK:
                 if self._model is None:
                     from ..classifiers import load_classifier
+                    from ..errors import KotextError
 
-                    self._model = load_classifier(self._folder, quantize=self.quantize,
-                                                  device=self.device)
+                    try:
+                        self._model = load_classifier(self._folder, quantize=self.quantize,
+                                                      device=self.device)
+                    except (KotextError, ImportError, MemoryError):
+                        raise
+                    except Exception as e:  # a damaged folder: what broke, and the fix
+                        raise ModelError(
+                            f"{self._folder}: cannot load the model ({type(e).__name__}: "
+                            f"{e}); the folder is damaged or hand-edited: retrain or copy it "
+                            f"again") from None
         return self._model
 
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
-        # An empty text has nothing to classify: it gets no label and says so on its row.
-        todo = []
-        for d in docs:
-            if d.error is not None:
-                continue
-            if d.text.strip():
-                todo.append(d)
-            else:
-                d.error = f"{self.name}: {EMPTY_TEXT}"
+        # An empty text (as given, or once cleaned) keeps its place with no label and no
+        # error; kotext.doc.is_empty holds the rule
+        todo = [d for d in docs if d.error is None and not d.is_empty]
         if not todo:
             return docs
         probs = self.classifier.predict_proba(todo)

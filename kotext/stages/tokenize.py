@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from ..doc import Doc, Sentence, Token
 from ..errors import ConfigError
-from ..kiwi import KIWI_TAGS, as_tag, check_user_word, get_kiwi
+from ..kiwi import KIWI_TAGS, SENTENCE_END, as_tag, check_user_word, get_kiwi, windows
 from .base import Stage
 
 # Shorthands for ``pos``; tags match by prefix, so "VV" also keeps "VV-R"/"VV-I".
@@ -30,7 +30,6 @@ _new = tuple.__new__  # builds a Token without NamedTuple.__new__'s Python frame
 # news item, closed ten articles later) made one "sentence" of 18,000 characters. A
 # sentence longer than this is cut after sentence-final punctuation followed by a space.
 LONG_SENTENCE = 400
-_SENTENCE_END = re.compile(r"[.!?…。][\"'”’)\]」』]*\s+(?=\S)")
 
 # The cleaning stage's masks stay one token each, with Kiwi's own tags for such things.
 _MASK = re.compile(r"\[(URL|EMAIL|PHONE|RRN|EMOJI)\]")
@@ -84,6 +83,12 @@ class KiwiTokenizer(Stage):
     (``WORD`` or ``WORD/TAG``) and ``user_dict`` (a TSV file: WORD, TAG, SCORE) extend
     the dictionary. Sentences follow Kiwi, and line breaks always end a sentence (as does
     sentence-final punctuation inside one longer than LONG_SENTENCE characters).
+
+    A text longer than ``kotext.kiwi.WINDOW`` characters is tokenized in windows cut at
+    line breaks or sentence ends (see ``kotext.kiwi.windows``), so that time grows with
+    its length, not its square; offsets and sentences are those of the whole text.
+    ``max_chars`` tokenizes only a text's first characters (a classifier that reads only
+    those sets it in the pipeline it loads).
     """
 
     factory = "kiwi.v1"
@@ -105,6 +110,8 @@ class KiwiTokenizer(Stage):
         "normalize_coda": "Normalize codas added for effect (먹었닼ㅋㅋ -> 먹었다 ㅋㅋ).",
         "split_complex": "Split complex morphemes (고마움 -> 고맙 + 음).",
         "num_workers": "Kiwi threads (default: all cores).",
+        "max_chars": "Tokenize only the first N characters (carried on to the end of the "
+                     "word there); the rest of the text gets no tokens.",
     }
 
     def __init__(self, pos: list[str] | str | None = None, lemmas: bool = False,
@@ -112,7 +119,8 @@ class KiwiTokenizer(Stage):
                  user_words: list[str] | None = None, user_dict: str | None = None,
                  sentences: bool = True, model_type: str | None = None,
                  typos: str | None = None, normalize_coda: bool = False,
-                 split_complex: bool = False, num_workers: int | None = None):
+                 split_complex: bool = False, num_workers: int | None = None,
+                 max_chars: int | None = None):
         self.pos = pos
         self.lemmas = lemmas
         self.stopwords = stopwords
@@ -125,6 +133,11 @@ class KiwiTokenizer(Stage):
         self.normalize_coda = normalize_coda
         self.split_complex = split_complex
         self.num_workers = num_workers
+        self.max_chars = max_chars
+        if max_chars is not None and (isinstance(max_chars, bool) or not isinstance(
+                max_chars, int) or max_chars < 1):
+            raise ConfigError(f"tokenize option max_chars: {max_chars!r}; give a whole number "
+                              f"of characters, 1 or more, or leave it out (the whole text)")
         if model_type is not None and model_type not in MODEL_TYPES:
             raise ConfigError(f"tokenize option model_type: {model_type!r}; use one of "
                               f"{', '.join(MODEL_TYPES)}, or leave it out (Kiwi's default)")
@@ -175,13 +188,21 @@ class KiwiTokenizer(Stage):
             kwargs["typos"] = self.typos
         return kwargs
 
+    def _windows(self, text: str) -> list[tuple[int, int, bool]]:
+        return windows(text, limit=self.max_chars)
+
     def process_batch(self, docs: list[Doc]) -> list[Doc]:
         kwargs = self._kwargs()
-        texts = [d.text for d in docs]
+        plans = [self._windows(d.text) for d in docs]
+        texts = [d.text[a:b] for d, plan in zip(docs, plans) for a, b, _ in plan]
         if any("[" in t for t in texts):  # a Python call per document only when needed
             kwargs["pretokenized"] = _masks
-        for doc, ktoks in zip(docs, self.kiwi.tokenize(texts, **kwargs)):
-            self._fill(doc, ktoks)
+        results = iter(self.kiwi.tokenize(texts, **kwargs))
+        for doc, plan in zip(docs, plans):
+            fill = _Filler(self, doc, len(plan) > 1)
+            for (a, _, joined), ktoks in zip(plan, results):
+                fill.add(ktoks, a, joined)
+            fill.finish()
         return docs
 
     streams = True
@@ -190,36 +211,75 @@ class KiwiTokenizer(Stage):
         # One kiwi.tokenize over the whole stream: Kiwi's threads read ahead and keep
         # tokenizing while the caller cleans the next texts or writes the last results
         # (measured faster than one call per batch, which leaves them idle in between).
+        # A long text goes as its windows, each added to its document as it comes.
         kiwi = self.kiwi
+        plans: deque[list[tuple[int, int, bool]]] = deque()
 
         def texts() -> Iterator[str]:
             for d in docs:
                 pending.append(d)
                 if d.error is None:
-                    yield d.text
+                    plan = self._windows(d.text)
+                    plans.append(plan)
+                    for a, b, _ in plan:
+                        yield d.text[a:b]
 
+        fill, done = None, 0
         for ktoks in kiwi.tokenize(texts(), pretokenized=_masks, **self._kwargs()):
-            while pending[0].error is not None:
+            if fill is None:
+                while pending[0].error is not None:
+                    yield pending.popleft()
+                fill, done = _Filler(self, pending[0], len(plans[0]) > 1), 0
+            a, _, joined = plans[0][done]
+            fill.add(ktoks, a, joined)
+            done += 1
+            if done == len(plans[0]):
+                fill.finish()
+                plans.popleft()
+                fill = None
                 yield pending.popleft()
-            self._fill(pending[0], ktoks)
-            yield pending.popleft()
         while pending:
             yield pending.popleft()
 
-    def _fill(self, doc: Doc, ktoks) -> None:
-        lemmas, filtering, want_sents = self.lemmas, self._filtering, self.sentences
-        text = doc.text
-        tokens: list[Token] = []
-        sents: list[Sentence] = []
-        cur = None  # (line, sent) of the open sentence
-        s_start = s_end = first = 0
-        multiline = "\n" in text
+
+class _Filler:
+    """Builds one document's tokens and sentences from Kiwi's results for its windows, in
+    order, with offsets in the whole text (each window's results dropped once added)."""
+
+    __slots__ = ("stage", "doc", "tokens", "sents", "cur", "s_start", "s_end", "first",
+                 "multi", "w")
+
+    def __init__(self, stage: KiwiTokenizer, doc: Doc, windowed: bool):
+        self.stage, self.doc = stage, doc
+        self.tokens: list[Token] = []
+        self.sents: list[Sentence] = []
+        self.cur = None  # the key of the open sentence
+        self.s_start = self.s_end = self.first = 0
+        self.multi = windowed or "\n" in doc.text
+        self.w = 0
+
+    def add(self, ktoks, offset: int, joined: bool) -> None:
+        stage = self.stage
+        lemmas, filtering, want_sents = stage.lemmas, stage._filtering, stage.sentences
+        keep = stage._keep
+        text, tokens, sents, multi, w = self.doc.text, self.tokens, self.sents, self.multi, self.w
+        cur, s_start, s_end, first = self.cur, self.s_start, self.s_end, self.first
+        alias = joined and cur is not None  # this window's first sentence goes on the open one
+        first_key = None
         for t in ktoks:
-            form, tag, start = t.form, t.tag, t.start
+            form, tag = t.form, t.tag
+            start = t.start + offset
             end = start + t.len
             if want_sents:
-                # Kiwi's sentence index; the line too when there are line breaks
-                key = (t.line_number, t.sent_position) if multiline else t.sent_position
+                # Kiwi's sentence index; the line and window too when there are several
+                key = (w, t.line_number, t.sent_position) if multi else t.sent_position
+                if alias:
+                    if first_key is None:
+                        first_key = key
+                    if key == first_key:
+                        key = cur
+                    else:
+                        alias = False
                 if key != cur:
                     if cur is not None:
                         sents.append(Sentence(text[s_start:s_end], s_start, s_end,
@@ -230,18 +290,24 @@ class KiwiTokenizer(Stage):
             if lemmas and tag.startswith(PREDICATE_TAGS):
                 lemma = t.lemma
                 # a stopword may be written as the output shows it (좋다/VA) or as the stem
-                if filtering and not (self._keep(form, tag) and self._keep(lemma, tag)):
+                if filtering and not (keep(form, tag) and keep(lemma, tag)):
                     continue
                 tokens.append(_new(Token, (form, tag, start, end, lemma)))
-            elif filtering and not self._keep(form, tag):
+            elif filtering and not keep(form, tag):
                 continue
             else:
                 tokens.append(_new(Token, (form, tag, start, end, None)))
-        if want_sents:
-            if cur is not None:
-                sents.append(Sentence(text[s_start:s_end], s_start, s_end,
-                                      (first, len(tokens))))
-            if len(text) > LONG_SENTENCE and any(
+        self.cur, self.s_start, self.s_end, self.first = cur, s_start, s_end, first
+        self.w = w + 1
+
+    def finish(self) -> None:
+        doc, sents, tokens = self.doc, self.sents, self.tokens
+        if self.stage.sentences:
+            if self.cur is not None:
+                text = doc.text
+                sents.append(Sentence(text[self.s_start:self.s_end], self.s_start, self.s_end,
+                                      (self.first, len(tokens))))
+            if len(doc.text) > LONG_SENTENCE and any(
                     s.end - s.start > LONG_SENTENCE for s in sents):
                 sents = _cut_long(sents, tokens)
             doc.sentences = sents
@@ -259,7 +325,7 @@ def _cut_long(sents: list[Sentence], tokens: list[Token]) -> list[Sentence]:
         if s.end - s.start <= LONG_SENTENCE:
             out.append(s)
             continue
-        cuts = [s.start] + [s.start + m.end() for m in _SENTENCE_END.finditer(s.text)] + [s.end]
+        cuts = [s.start] + [s.start + m.end() for m in SENTENCE_END.finditer(s.text)] + [s.end]
         for a, b in zip(cuts, cuts[1:]):
             piece = s.text[a - s.start:b - s.start].rstrip()
             b = a + len(piece)

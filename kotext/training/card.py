@@ -91,3 +91,31 @@ def model_card(*, name: str, method: str, description: str, labels: list[str],
         licence, "",
     ]
     return "\n".join(lines)
+
+
+def add_to_model(folder, title: str, markdown: str, key: str, value: Any) -> None:
+    """Record a training technique in a written model folder: a ``## title`` section in
+    README.md (before "## Reproduce") and ``training[key]`` in its metadata (kotext.json
+    beside a transformers config.json, else config.json). Each file is replaced whole."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    meta = folder / "kotext.json"
+    if not meta.is_file():
+        meta = folder / "config.json"
+    cfg = json.loads(meta.read_text(encoding="utf-8"))
+    cfg.setdefault("training", {})[key] = value
+    _replace(meta, json.dumps(cfg, ensure_ascii=False, indent=2) + "\n")
+    card = folder / "README.md"
+    text = card.read_text(encoding="utf-8")
+    section = f"## {title}\n\n{markdown.rstrip()}\n\n"
+    text = text.replace("## Reproduce", section + "## Reproduce", 1) if "## Reproduce" in text \
+        else text.rstrip() + "\n\n" + section
+    _replace(card, text)
+
+
+def _replace(path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -95,9 +95,41 @@ class LabeledData:
     dropped: int = 0
     text_column: str | None = None  # the column read (guessed when not given)
     empty: int = 0  # rows left out for an empty text (of ``dropped``)
+    # the last ``train_only`` rows (pseudo-labeled or teacher-labeled text) are trained on
+    # and never held out: the validation rows are those of the gold rows alone
+    train_only: int = 0
+    # soft targets: rows x sorted(set(labels)), each row a distribution (distillation)
+    soft: np.ndarray | None = None
+    aux: list | None = None  # an auxiliary target per row (multi-task), None where missing
 
     def counts(self) -> Counter:
         return Counter(self.labels)
+
+    def subset(self, idx) -> LabeledData:
+        """The rows ``idx`` (gold rows: ``train_only`` is 0 in the subset)."""
+        idx = [int(i) for i in idx]
+        return LabeledData([self.texts[i] for i in idx], [self.labels[i] for i in idx],
+                           text_column=self.text_column,
+                           soft=None if self.soft is None else self.soft[idx],
+                           aux=None if self.aux is None else [self.aux[i] for i in idx])
+
+
+def split_rows(data: LabeledData, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices of ``data``: the gold rows split as
+    :func:`stratified_split` splits them alone, the ``train_only`` rows all in train."""
+    n_gold = len(data.labels) - data.train_only
+    tr, va = stratified_split(data.labels[:n_gold], fraction, seed)
+    if data.train_only:
+        tr = np.concatenate([tr, np.arange(n_gold, len(data.labels))])
+    return tr, va
+
+
+def target_matrix(data: LabeledData, labels: list[str]) -> np.ndarray:
+    """Rows x labels training targets: ``data.soft`` or the one-hot gold labels."""
+    if data.soft is not None:
+        return np.asarray(data.soft, dtype=np.float32)
+    y = np.array([labels.index(x) for x in data.labels])
+    return np.eye(len(labels), dtype=np.float32)[y]
 
 
 def _cleaned(cleaner, text: str) -> str:
@@ -111,13 +143,17 @@ def _cleaned(cleaner, text: str) -> str:
 def read_labeled(spec: str, *, text_column: str | None, label_column: str,
                  encoding: str | None = None, label_map: str | None = None,
                  drop_blank_labels: bool = False, input_format: str | None = None,
-                 limit: int | None = None) -> LabeledData:
+                 limit: int | None = None, aux_column: str | None = None) -> LabeledData:
     rules = parse_label_map(label_map)
     src = read(spec, text_column=text_column, encoding=encoding, input_format=input_format)
     if label_column not in src.columns:
         raise InputError(f"{spec}: no label column '{label_column}'; columns are: "
                          f"{', '.join(src.columns)}. Pass `label_column` with one of them.")
-    texts, labels = [], []
+    if aux_column and aux_column not in src.columns:
+        raise InputError(f"{spec}: no auxiliary column '{aux_column}'; columns are: "
+                         f"{', '.join(src.columns)}. Pass `aux_column` with one of "
+                         f"them.")
+    texts, labels, aux = [], [], []
     blank_rows: list[int] = []
     unmapped: Counter = Counter()
     dropped = empty = 0
@@ -153,6 +189,10 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
             continue
         texts.append(text)
         labels.append(lab)
+        if aux_column:
+            a = row.get(aux_column)
+            a = None if a is None or str(a).strip() in ("", "nan") else str(a).strip()
+            aux.append(a)
         if limit and len(texts) >= limit:
             break
     if blank_rows and not drop_blank_labels:
@@ -171,7 +211,8 @@ def read_labeled(spec: str, *, text_column: str | None, label_column: str,
         raise InputError(f"{spec}: no labeled rows to use"
                          + (f" ({empty} have an empty text, as given or once cleaned)"
                             if empty else ""))
-    return LabeledData(texts, labels, dropped, src.text_key, empty)
+    return LabeledData(texts, labels, dropped, src.text_key, empty,
+                       aux=aux if aux_column else None)
 
 
 def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,3 +231,59 @@ def stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[np.
         va.append(idx[:k])
         tr.append(idx[k:])
     return np.sort(np.concatenate(tr)), np.sort(np.concatenate(va))
+
+
+def read_unlabeled(spec: str, *, text_column: str | None, encoding: str | None = None,
+                   input_format: str | None = None, where: str | None = None,
+                   limit: int | None = None) -> list[str]:
+    """The texts of any file kotext reads, for pseudo-labels and distillation; those empty
+    once cleaned are left out. ``where="rating=5-8"`` keeps the rows whose column holds one of
+    the values or ranges (comma-separated, as in a label map: ``"label=1,3-4"``)."""
+    column, rules = None, []
+    if where:
+        column, sep, values = where.partition("=")
+        column = column.strip()
+        if not sep or not column or not values.strip():
+            raise UsageError(f"unlabeled_where {where!r}: COLUMN=VALUES, e.g. rating=5-8 or "
+                             f"source=blog,news")
+        rules = parse_label_map(",".join(f"{v.strip()}=keep" for v in values.split(",")))
+    src = read(spec, text_column=text_column, encoding=encoding, input_format=input_format)
+    if column and column not in src.columns:
+        raise InputError(f"{spec}: no column '{column}' (unlabeled_where); columns are: "
+                         f"{', '.join(src.columns)}")
+    from ..stages.clean import Clean
+
+    cleaner = Clean()
+    texts = []
+    for row in src:
+        if column:
+            raw = _whole("" if row.get(column) is None else str(row.get(column)).strip())
+            if map_label(raw, rules) is None:
+                continue
+        try:
+            text = text_of(row.get(src.text_key))
+        except InputError:
+            continue
+        if text.strip() and _cleaned(cleaner, text).strip():
+            texts.append(text)
+            if limit and len(texts) >= limit:
+                break
+    if not texts:
+        raise InputError(f"{spec}: no unlabeled texts to use"
+                         + (f" where {where}" if where else ""))
+    return texts
+
+
+def balanced(data: LabeledData, seed: int = 0) -> LabeledData:
+    """As many rows of each label as the rarest label has: a seeded sample of each of the
+    others, the rows kept in their input order."""
+    counts = data.counts()
+    n = min(counts.values())
+    rng = np.random.default_rng(seed)
+    y = np.asarray(data.labels)
+    keep = [np.sort(rng.choice(np.nonzero(y == lab)[0], size=n, replace=False))
+            for lab in sorted(counts)]
+    out = data.subset(np.sort(np.concatenate(keep)))
+    out.dropped = data.dropped + len(data.labels) - len(out.labels)
+    out.empty = data.empty
+    return out

@@ -20,7 +20,7 @@ from ..pipeline import Pipeline
 from ..preprocess import recorded, training_pipeline
 from ..stages.base import batched
 from .card import command_line
-from .data import LabeledData, stratified_split
+from .data import LabeledData, split_rows, target_matrix
 
 def featurize(texts: Sequence[str], pre: Pipeline, featurizer: HashedNgrams,
               progress: Callable[[int], None] | None = None, batch_size: int = 2000):
@@ -36,10 +36,13 @@ def featurize(texts: Sequence[str], pre: Pipeline, featurizer: HashedNgrams,
     return sp.vstack(mats, format="csr")
 
 
-def nb_ratio(x, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """log((p / |p|_1) / (q / |q|_1)) with p, q the feature counts in each class + alpha."""
-    p = np.asarray(x[y == 1].sum(axis=0)).ravel() + alpha
-    q = np.asarray(x[y == 0].sum(axis=0)).ravel() + alpha
+def nb_ratio(x, y: np.ndarray, alpha: float = 1.0,
+             sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """log((p / |p|_1) / (q / |q|_1)) with p, q the (weighted) feature counts in each class
+    + alpha."""
+    w = np.ones(x.shape[0], dtype=np.float32) if sample_weight is None else sample_weight
+    p = np.asarray(x.T @ (w * (y == 1))).ravel() + alpha
+    q = np.asarray(x.T @ (w * (y == 0))).ravel() + alpha
     return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
 
 
@@ -66,8 +69,12 @@ class LinearTrainer:
         self.seed = seed
         self.max_iter = max_iter
 
-    def fit(self, x, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Returns (coef [n_out, n_features] with NB scaling folded in, intercept [n_out])."""
+    def fit(self, x, y: np.ndarray, soft: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Returns (coef [n_out, n_features] with NB scaling folded in, intercept [n_out]).
+
+        ``soft`` (rows x labels target distributions) trains on each row once per label,
+        weighted by that label's share: the log loss against soft targets."""
         try:
             from sklearn.linear_model import LogisticRegression
         except ImportError:
@@ -76,7 +83,18 @@ class LinearTrainer:
             raise UsageError("training a linear classifier needs scikit-learn: "
                              "pip install 'kotext[train]'") from None
 
-        r = nb_ratio(x, y) if self.nb else None
+        weight = None
+        if soft is not None:
+            import scipy.sparse as sp
+
+            k = soft.shape[1]
+            rows = np.tile(np.arange(x.shape[0]), k)
+            y = np.repeat(np.arange(k), x.shape[0])
+            weight = np.asarray(soft, dtype=np.float64).T.ravel()
+            keep = weight > 1e-6  # a one-hot row stays one row
+            rows, y, weight = rows[keep], y[keep], weight[keep]
+            x = sp.csr_matrix(x)[rows]
+        r = nb_ratio(x, y, sample_weight=weight) if self.nb else None
         xs = _scale_rows(x, self.row_norm)
         if r is not None:
             xs = xs @ _diag(r)
@@ -86,7 +104,7 @@ class LinearTrainer:
                                  dual=binary, max_iter=self.max_iter,
                                  class_weight=self.class_weight, random_state=self.seed,
                                  tol=1e-4)
-        clf.fit(xs, y)
+        clf.fit(xs, y, sample_weight=weight)
         coef = clf.coef_.astype(np.float32)
         if r is not None:
             coef = coef * r[None, :]
@@ -129,6 +147,14 @@ def train_linear(data: LabeledData, output: str | Path, *, eval_data: LabeledDat
         )
     if not 0 <= val_fraction < 0.9:
         raise UsageError("`val_fraction` must be in [0, 0.9)")
+    if data.aux is not None:
+        raise UsageError("an auxiliary target (aux_column) needs a neural "
+                         "method: gru, lstm or transformer; the linear method has one head")
+    if isinstance(params, dict) and params.get("sampler"):
+        raise UsageError("sampler='balanced' is for the epoch-based methods (gru, "
+                         "lstm, transformer); the linear method takes class_weight='balanced'")
+    if isinstance(params, dict):
+        params = {k: v for k, v in params.items() if k != "sampler"}
     p = METHODS["linear"].make_params(params)
     feat_cfg = p.features()
     featurizer = HashedNgrams(**feat_cfg)
@@ -143,9 +169,11 @@ def train_linear(data: LabeledData, output: str | Path, *, eval_data: LabeledDat
         x_eval = featurize(eval_data.texts, pre, featurizer, bar.update) if eval_data else None
     log(f"features: {x_all.shape[0]} docs, {x_all.nnz / max(x_all.shape[0], 1):.0f} per doc, "
         f"{time.perf_counter() - t0:.0f} s")
-    tr, va = stratified_split(data.labels, val_fraction, seed)
+    tr, va = split_rows(data, val_fraction, seed)
+    soft = target_matrix(data, labels) if data.soft is not None else None
     t1 = time.perf_counter()
-    coef, intercept = _as_saved(*trainer.fit(x_all[tr], y_all[tr]))
+    coef, intercept = _as_saved(*trainer.fit(x_all[tr], y_all[tr],
+                                             None if soft is None else soft[tr]))
     log(f"fit on {len(tr)} rows: {time.perf_counter() - t1:.0f} s")
 
     def evaluate(x, gold: list[str]) -> dict[str, Any]:
@@ -157,7 +185,7 @@ def train_linear(data: LabeledData, output: str | Path, *, eval_data: LabeledDat
         log(f"validation accuracy {val_rep['accuracy']:.4f}, macro-F1 {val_rep['macro_f1']:.4f}")
     if refit and len(va):
         t1 = time.perf_counter()
-        coef, intercept = _as_saved(*trainer.fit(x_all, y_all))
+        coef, intercept = _as_saved(*trainer.fit(x_all, y_all, soft))
         log(f"refit on all {len(y_all)} rows: {time.perf_counter() - t1:.0f} s")
     eval_rep = evaluate(x_eval, eval_data.labels) if eval_data is not None else None
     if eval_rep:

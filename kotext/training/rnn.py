@@ -23,7 +23,7 @@ from ..evaluate.classification import classification_report
 from ..modelio import FORMAT_VERSION, ModelWriter
 from ..preprocess import pipeline_from_config, recorded, training_pipeline
 from .card import command_line
-from .data import LabeledData, stratified_split
+from .data import LabeledData, split_rows, target_matrix
 
 def _keys(texts, pre, tokens: str, progress) -> list[list[str]]:
     from ..embeddings.keys import doc_keys
@@ -122,6 +122,9 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
         raise InputError(
             f"the training data has only one label ({labels[0]!r}, {counts[labels[0]]} rows); "
             f"a classifier needs at least two. Check `label_column` and `label_map`.")
+    from .sampling import check_sampler
+
+    p["sampler"] = check_sampler(p["sampler"], class_weight)
     import torch
 
     vec = None
@@ -150,7 +153,7 @@ def train_rnn(data: LabeledData, output: str | Path, *, method: str = "gru",
     log(f"tokenized {len(keys)} docs, {sum(map(len, keys)) / max(len(keys), 1):.1f} tokens "
         f"per doc, {time.perf_counter() - t0:.0f} s")
 
-    tr, va = stratified_split(data.labels, val_fraction, seed)
+    tr, va = split_rows(data, val_fraction, seed)
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     old_threads = torch.get_num_threads()
@@ -189,7 +192,17 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
         net.embedding.weight.copy_(torch.from_numpy(emb))
     if p["freeze"]:
         net.embedding.weight.requires_grad_(False)
+    from .multitask import aux_targets
+
+    aux = aux_targets(data.aux, p["aux_type"], float(p["aux_weight"]))
+    # the auxiliary head reads the main head's pooled input; it is not saved
+    aux_head = torch.nn.Linear(2 * int(p["hidden"]), aux.n_out) if aux else None
+    soft = torch.from_numpy(target_matrix(data, labels)) if data.soft is not None else None
     trainable = [q for q in net.parameters() if q.requires_grad]
+    if aux_head is not None:
+        trainable += list(aux_head.parameters())
+        log(f"auxiliary {aux.kind} head ({aux.n_out} outputs) on {aux.info['rows']} rows, "
+            f"loss weight {aux.info['weight']}")
     opt = torch.optim.AdamW(trainable, lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
     weight = None
     if class_weight == "balanced":
@@ -214,12 +227,25 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
     for epoch in range(1, epochs + 1):
         net.train()
         t1 = time.perf_counter()
-        batches = _batches(tr, lengths, int(p["batch_size"]), rng)
+        if p["sampler"]:
+            from .sampling import balanced_indices
+
+            rows = balanced_indices(tr, y, rng)
+        else:
+            rows = tr
+        batches = _batches(rows, lengths, int(p["batch_size"]), rng)
         total = 0.0
         with progress(f"{method} epoch {epoch}/{epochs}", len(batches)) as bar:
             for b in batches:
                 ids, lens = pad_batch([seqs[i] for i in b])
-                loss = loss_fn(net(ids, lens), torch.from_numpy(y[b]))
+                target = soft[b] if soft is not None else torch.from_numpy(y[b])
+                if aux_head is None:
+                    loss = loss_fn(net(ids, lens), target)
+                else:
+                    h, alpha = net.encode(ids, lens)
+                    pooled = net.drop(torch.bmm(alpha.unsqueeze(1), h).squeeze(1))
+                    loss = loss_fn(net.out(pooled), target) + aux.info["weight"] * aux.loss(
+                        aux_head(pooled), *aux.batch(b))
                 opt.zero_grad()
                 loss.backward()
                 if p["clip"]:
@@ -267,12 +293,17 @@ def _fit_and_save(*, data, output, method, eval_data, val_fraction, seed, class_
 
     out = Path(output)
     name = name or out.name
-    train_info = {k: v for k, v in p.items() if k != "vectors"}
+    train_info = {k: v for k, v in p.items() if k != "vectors"
+                  and not (aux is None and k.startswith("aux_"))}
     # what the network really has: with vectors, their size and token format
     train_info.update(emb_dim=int(emb.shape[1]), tokens=tokens)
     train_info.update({"seed": seed, "val_fraction": val_fraction, "class_weight": class_weight,
                        "rows": len(y), "counts": dict(counts), "best_epoch": best_epoch,
                        "history": history})
+    if aux is not None:
+        train_info["aux"] = {**aux.info, "saved": False}
+    if data.train_only:
+        train_info["train_only_rows"] = data.train_only
     config = {
         "kotext": {"format": FORMAT_VERSION, "kind": "classifier"},
         "name": name,

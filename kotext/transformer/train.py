@@ -200,7 +200,8 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
     import torch
 
     from ..evaluate.classification import classification_report
-    from ..training.data import stratified_split
+    from ..training.data import split_rows, target_matrix
+    from ..training.multitask import aux_targets
     from ..classifiers.transformer import model_limit, windowed_logits
 
     args = METHODS["transformer"].make_params(params)
@@ -215,9 +216,9 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
         raise UsageError("`val_fraction` must be in [0, 0.9)")
     if class_weight not in (None, "balanced"):
         raise UsageError(f"class_weight={class_weight!r}: balanced (or leave it out)")
-    if class_weight and args.sampler:
-        raise UsageError("class_weight='balanced' and `sampler` weighted both correct for "
-                         "imbalance; choose one")
+    from ..training.sampling import check_sampler
+
+    args.sampler = check_sampler(args.sampler, class_weight)
     if eval_data is not None:
         unknown = sorted(set(eval_data.labels) - set(labels))
         if unknown:
@@ -287,7 +288,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                   return_token_type_ids=False)["input_ids"]
         return [prefix + x[:body] + suffix for x in ids]  # training reads the first window
 
-    tr_idx, va_idx = stratified_split(data.labels, val_fraction, seed)
+    tr_idx, va_idx = split_rows(data, val_fraction, seed)
     y_all = np.array([labels.index(x) for x in data.labels])
     t0 = time.perf_counter()
     x_tr = encode([data.texts[i] for i in tr_idx])
@@ -303,13 +304,26 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
         cw = torch.tensor(len(y_tr) / (len(labels) * np.maximum(freq, 1)), dtype=torch.float32,
                           device=device)
     loss_fn = torch.nn.CrossEntropyLoss(weight=cw, label_smoothing=args.label_smoothing)
+    soft_tr = (torch.from_numpy(target_matrix(data, labels)[tr_idx])
+               if data.soft is not None else None)
+    aux = aux_targets(data.aux, args.aux_type, args.aux_weight)
+    aux_head = None
+    if aux is not None:
+        # reads the first token's last hidden state; trained beside the model, not saved
+        torch.manual_seed(seed + 7)
+        aux_head = torch.nn.Linear(model.config.hidden_size, aux.n_out).to(device)
+        log(f"auxiliary {aux.kind} head ({aux.n_out} outputs) on {aux.info['rows']} rows, "
+            f"loss weight {aux.info['weight']}")
 
     decay_params = [p for n, p in model.named_parameters() if p.requires_grad
                     and not (n.endswith("bias") or "LayerNorm" in n or "layer_norm" in n)]
     other_params = [p for n, p in model.named_parameters() if p.requires_grad
                     and (n.endswith("bias") or "LayerNorm" in n or "layer_norm" in n)]
-    opt = torch.optim.AdamW([{"params": decay_params, "weight_decay": args.weight_decay},
-                             {"params": other_params, "weight_decay": 0.0}], lr=args.lr)
+    groups = [{"params": decay_params, "weight_decay": args.weight_decay},
+              {"params": other_params, "weight_decay": 0.0}]
+    if aux_head is not None:
+        groups.append({"params": list(aux_head.parameters()), "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups, lr=args.lr)
     n_batches = math.ceil(len(x_tr) / args.batch_size)
     steps_per_epoch = math.ceil(n_batches / args.grad_accum)
     total_steps = steps_per_epoch * args.epochs
@@ -360,7 +374,7 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
         # dropout draws from torch's global generator: seeded per epoch, so that a run
         # resumed after epoch k goes on exactly as one never stopped
         torch.manual_seed(seed * 1000 + epoch + 500)
-        if args.sampler == "weighted":
+        if args.sampler:
             w = torch.tensor(1.0 / np.maximum(freq[y_tr], 1), dtype=torch.double)
             order = torch.multinomial(w, len(y_tr), replacement=True, generator=g).tolist()
         else:
@@ -372,10 +386,18 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
             for b in range(n_batches):
                 idx = order[b * args.batch_size:(b + 1) * args.batch_size]
                 ids, mask = _pad([x_tr[i] for i in idx], pad_id)
-                yb = torch.tensor(y_tr[idx], dtype=torch.long, device=device)
+                yb = (soft_tr[idx].to(device) if soft_tr is not None else
+                      torch.tensor(y_tr[idx], dtype=torch.long, device=device))
                 with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
-                    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
-                    loss = loss_fn(logits.float(), yb)
+                    res = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                                output_hidden_states=aux_head is not None)
+                    loss = loss_fn(res.logits.float(), yb)
+                    if aux_head is not None:
+                        rows = tr_idx[idx]
+                        at, am = aux.batch(rows)
+                        pred = aux_head(res.hidden_states[-1][:, 0].float())
+                        loss = loss + aux.info["weight"] * aux.loss(pred, at.to(device),
+                                                                     am.to(device))
                 if not torch.isfinite(loss):
                     raise ModelError(f"epoch {epoch}: the loss became {loss.item()}; lower "
                                      f"`lr` (now {args.lr}) or turn off `fp16`")
@@ -454,7 +476,9 @@ def train_transformer(data, output: str | Path, *, eval_data=None, val_fraction:
                      "class_weight": class_weight, "rows": len(data.texts),
                      "counts": dict(counts), "epochs_run": state["epoch"],
                      "best_epoch": state["best_epoch"], "steps": state["step"],
-                     "stopped": stopped or None, "frozen_parameters": frozen["frozen"]},
+                     "stopped": stopped or None, "frozen_parameters": frozen["frozen"],
+                     **({"aux": {**aux.info, "saved": False}} if aux is not None else {}),
+                     **({"train_only_rows": data.train_only} if data.train_only else {})},
         "metrics": {"validation": val_rep, "eval": eval_rep},
     }
     cmd = command_line(command)
