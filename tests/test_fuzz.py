@@ -227,7 +227,7 @@ def _model_copy() -> Path:
                            max_size=2),
        cut=st.one_of(st.none(), st.integers(0, 8_388_756)))
 def test_model_folders_fail_clearly(drop, put, cut):
-    from kotext.stages.classify import classify_pipeline
+    from kotext.loading import classify_pipeline
 
     folder = _model_copy()
     try:

@@ -39,6 +39,7 @@ async function runText(task) {
 const PALETTE = ["#0969da", "#8250df", "#bf8700", "#1b7c83", "#bc4c00", "#57606a"];
 function labelColor(label) {
   if (label === "(failed)") return "#8c959f";
+  if (label === "(empty)") return "#d0d7de";
   if (/^neg|부정/i.test(label)) return "#cf222e";
   if (/^pos|긍정/i.test(label)) return "#2da44e";
   const i = health && health.labels ? health.labels.indexOf(label) : -1;
@@ -193,10 +194,13 @@ async function runFile() {
     const outName = decodeURIComponent((disp.match(/filename\*=UTF-8''(.+)$/) || [])[1] || "kotext-output");
     const counts = new Map();
     let done = 0, failed = 0, header = null;
+    // a row without a label and without an error held an empty text: the "(empty)" bar
     const count = (label, error) => {
       done += 1;
       if (error) { failed += 1; return; }
-      if (label !== undefined && label !== null && label !== "") counts.set(label, (counts.get(label) || 0) + 1);
+      if (!names.label) return;  // a task without labels draws the failed rows alone
+      const key = label === undefined || label === null || label === "" ? "(empty)" : label;
+      counts.set(key, (counts.get(key) || 0) + 1);
     };
     const parser = fmtOut === "jsonl" ?
       new LineParser((o) => count(o[names.label], o[names.error])) :
