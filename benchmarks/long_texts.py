@@ -27,7 +27,7 @@ SENTENCE = "정말 재미있는 영화였다 배우 연기가 좋았다. "
 
 def base_text() -> str:
     """Reviews of the NSMC training file joined by spaces (real text), else a sentence."""
-    path = NSMC / "ratings_train.txt"
+    path = NSMC / "sentiment_train.tsv"
     if path.exists():
         return " ".join(r["document"] for r in read_tsv(path, limit=20000) if r["document"])
     return SENTENCE * 1000
