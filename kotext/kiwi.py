@@ -102,14 +102,13 @@ HARD_INTERRUPT_WHILE_LOADING = False
 def _while_loading(fn):
     import signal
 
-    if not (HARD_INTERRUPT_WHILE_LOADING and threading.current_thread() is threading.main_thread()
-            and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+    if not (HARD_INTERRUPT_WHILE_LOADING and threading.current_thread() is threading.main_thread()):
         return fn()
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         return fn()
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous)
 
 
 def get_kiwi(model_type: str | None = None, num_workers: int | None = None,

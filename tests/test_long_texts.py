@@ -194,3 +194,29 @@ def test_ctrl_c_on_the_5mb_line_then_resume_is_byte_identical(tmp_path):
     assert r.returncode == 0, r.stderr.decode()
     assert out.read_bytes() == whole.read_bytes()
     assert n * 2 + 2 == out.read_bytes().count(b"\n")
+
+
+@linux
+def test_ctrl_c_ends_the_command_even_where_the_interrupt_is_swallowed(tmp_path):
+    # a KeyboardInterrupt raised inside a finalizer is only reported by Python: the CLI's
+    # handler ends the process with 130 after its grace period all the same
+    code = ("import time\n"
+            "from kotext.cli import base\n"
+            "base.INTERRUPT_GRACE = 0.5\n"
+            "base._catch_interrupt()\n"
+            "try:\n"
+            "    print('ready', flush=True)\n"
+            "    time.sleep(60)\n"
+            "except KeyboardInterrupt:\n"
+            "    pass  # swallowed\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=20)
+    finally:
+        proc.kill()
+    assert rc == 130
+    assert b"interrupted" in proc.stderr.read()

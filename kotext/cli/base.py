@@ -4,8 +4,11 @@ flag table, the option groups defined once, and the batch job's command-line she
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import signal
 import sys
+import threading
 import warnings
 from functools import wraps
 from pathlib import Path
@@ -29,6 +32,39 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _python_showwarning(message, category, filename, lineno, file, line)
 
 
+# Seconds a command has to end after Ctrl-C before the process is ended as by kill -9
+# (what it wrote is then as after a kill, which --resume takes)
+INTERRUPT_GRACE = 5.0
+
+
+def _hard_exit() -> None:
+    try:
+        sys.stderr.write("\nkotext: interrupted (ended at once; --resume goes on from the "
+                         "last checkpoint)\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(130)
+
+
+def _on_interrupt(signum, frame) -> None:
+    """Ctrl-C raises KeyboardInterrupt, as Python's own handler does; a process that has not
+    ended INTERRUPT_GRACE seconds later (the exception was raised where Python only reports
+    it, such as a finalizer) is ended with 130."""
+    timer = threading.Timer(INTERRUPT_GRACE, _hard_exit)
+    timer.daemon = True
+    timer.start()
+    raise KeyboardInterrupt
+
+
+def _catch_interrupt():
+    """Install ``_on_interrupt`` for SIGINT where Python's default handler is in place, in
+    the main thread; returns the handler to restore, or None."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    return signal.signal(signal.SIGINT, _on_interrupt)
+
+
 class KotextGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         warnings.showwarning = _show_warning
@@ -47,6 +83,7 @@ class KotextGroup(click.Group):
         from .. import kiwi
 
         kiwi.HARD_INTERRUPT_WHILE_LOADING = True  # Ctrl-C also while Kiwi loads
+        previous = _catch_interrupt()
         try:
             return super().invoke(ctx)
         except KotextError as e:
@@ -75,6 +112,8 @@ class KotextGroup(click.Group):
             sys.exit(130)
         finally:
             kiwi.HARD_INTERRUPT_WHILE_LOADING = False
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
 
 # the running job's -o part file, and the exit code it ends with once that is known (so
