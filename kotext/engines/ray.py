@@ -149,6 +149,19 @@ class RayRun:
     parts: list[str] = field(default_factory=list)   # the parquet files, in row order
 
 
+def _write_in_order(ds: Any, output: str) -> None:
+    """``ds``'s blocks as parquet parts ``part-000000.parquet``, ... under ``output`` (a
+    folder or any URI pyarrow writes), numbered in the order the driver receives them,
+    which ``preserve_order`` makes the input's (Ray's own part names do not sort so)."""
+    import pyarrow.fs as pafs
+    import pyarrow.parquet as pq
+
+    fs, root = pafs.FileSystem.from_uri(output)
+    fs.create_dir(root, recursive=True)
+    for i, block in enumerate(ds.iter_batches(batch_format="pyarrow", batch_size=None)):
+        pq.write_table(block, f"{root}/part-{i:06d}.parquet", filesystem=fs)
+
+
 def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
               text_column: str | None = None, address: str | None = None,
               concurrency: int | None = None, batch_size: int = BATCH_ROWS,
@@ -187,7 +200,7 @@ def run_files(pipeline: Any, inputs: str | list[str], output: str, *,
                               sentences=sentences, token_format=token_format)
     result = apply(ds, spec.config, text_column=text_column, concurrency=concurrency,
                    batch_size=batch_size, sentences=sentences, token_format=token_format)
-    result.write_parquet(output if "://" in output else str(out))
+    _write_in_order(result, output if "://" in output else str(out.resolve()))
     # the error column's name from the pipeline (result.columns() would run a first block)
     error_column = list(output_columns(nlp, columns, sentences=sentences).values())[-1]
     stats = count_parquet(output if "://" in output else out, error_column=error_column)
