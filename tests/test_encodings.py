@@ -84,3 +84,18 @@ def test_guess_encoding():
     stray = "좋은 영화\n".encode() * 10
     stray = stray[:10] + b"\x00" + stray[10:20] + b"\x00" + stray[20:]
     assert looks_like_utf16(stray) is None  # stray NULs, fewer than the lines
+
+
+def test_utf16_given_for_a_utf8_file_is_refused_naming_what_it_reads_as(tmp_path):
+    # read as UTF-16 anyway, the Korean became CJK ideographs and got confident labels
+    from kotext.errors import KotextError
+    from kotext.io.readers import read
+
+    src = tmp_path / "reviews.txt"
+    src.write_text("정말 재미있는 영화였다\n최악의 영화\n", encoding="utf-8")
+    with pytest.raises(KotextError, match="NUL bytes.*utf-8"):
+        list(read(str(src), encoding="utf-16"))
+    src16 = tmp_path / "reviews16.txt"
+    src16.write_bytes("정말 재미있는 영화였다\n최악의 영화\n".encode("utf-16-le"))
+    assert [r["text"] for r in read(str(src16), encoding="utf-16")] == [
+        "정말 재미있는 영화였다", "최악의 영화"]

@@ -35,6 +35,7 @@ from .encoding import (
     check_encoding,
     decode_error,
     detect_encoding,
+    guess_encoding,
     nfc,
 )
 
@@ -303,6 +304,17 @@ class Source:
             raise InputError(f"{name}: read as {self.encoding}, but its bytes look like "
                              f"{wide.upper()} (NUL bytes where that encoding puts them): "
                              f"pass encoding={wide[:6]!r}")
+        if b"\x00" not in head and head and \
+                codecs.lookup(enc).name.startswith(("utf-16", "utf-32")) \
+                and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # UTF-16/32 text has NUL bytes (its ASCII, spaces, line breaks): without them,
+            # such a read would turn the bytes into another script's characters
+            seen = guess_encoding(head)
+            raise InputError(f"{name}: read as {self.encoding}, but its bytes have none of the "
+                             f"NUL bytes that encoding puts in text" + (
+                                 f"; they read as {seen}: pass encoding={seen!r}, or none "
+                                 f"to have it detected" if seen else
+                                 "; pass none to have it detected"))
         return enc
 
     def _text_stream(self, path: Path | None):
