@@ -153,8 +153,8 @@ def get_kiwi(model_type: str | None = None, num_workers: int | None = None,
         return kiwi
 
 
-# Kiwi's time on one text grows about with its length squared (a 200,000-character line
-# took 10 s, a 5 MB one hours, and Ctrl-C waited for the call). A text longer than WINDOW
+# Kiwi's time on one text grows about with its length squared, and a signal waits for its
+# call to return: so no call gets more than WINDOW characters. A text longer than WINDOW
 # goes to Kiwi as pieces of at most WINDOW characters, cut at a line break, else after
 # sentence-final punctuation, else at a space, in the last half of each piece; only a run
 # of WINDOW // 2 characters without any of them is cut inside a word.

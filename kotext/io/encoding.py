@@ -96,7 +96,7 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if head.startswith(b"\x1f\x8b"):  # (it was "binary data ... for UTF-16 pass ...")
+    if head.startswith(b"\x1f\x8b"):  # gzip: told as such, not as binary text
         how = ("pipe it through zcat first, or give the file by name (FILE.csv.gz is read as "
                "it is)" if name == "stdin" else
                "name it FILE.csv.gz (or .tsv.gz, .jsonl.gz, .txt.gz), which kotext reads as it "
@@ -108,8 +108,8 @@ def detect_encoding(head: bytes, name: str = "input") -> str:
         utf16 = looks_like_utf16(head)
         if nuls <= max(3, len(head) // 100) and not utf16 and (
                 _decodes(text, "utf-8") or _decodes(text, "cp949")):
-            # text with a stray NUL (it was told to try UTF-16): read on; each row whose
-            # text holds one fails on its own, wherever it is in the file (runner.doc_of)
+            # text with a stray NUL: read on; each row whose text holds one fails on its
+            # own, wherever it is in the file (batch.doc_of)
             return detect_encoding(text, name)
         if utf16:
             wide = utf16[:6]

@@ -242,7 +242,7 @@ class Source:
                     or (p / "dataset_dict.json").is_file():
                 return  # a datasets folder (save_to_disk)
             # hidden files and folders (.ipynb_checkpoints, .git) are not data, nor the
-            # metadata JSON of a saved dataset inside (it was read as rows of its own)
+            # metadata JSON of a saved dataset inside
             datasets_in = sorted({f.parent for f in p.rglob("*") if f.name in (
                 "dataset_info.json", "state.json", "dataset_dict.json")})
             files = sorted(f for f in p.rglob("*") if f.is_file() and format_of(f)
